@@ -1,0 +1,130 @@
+"""The funnel: per stage, documents and bytes in, kept, and dropped per reason.
+
+It is computed from datatrove's per-task stats files (``logs/<group>/stats/<rank>.json``), summing the ``funnel_*``
+counters that :mod:`curate.accounting` records, so it works the same for local, Slurm and Ray runs and never
+re-reads the data. Written to ``<out>/report/funnel.json`` and printed as a table.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from curate.accounting import (
+    STAT_DROPPED,
+    STAT_DROPPED_BYTES,
+    STAT_IN,
+    STAT_IN_BYTES,
+    STAT_KEPT,
+    STAT_KEPT_BYTES,
+)
+
+
+@dataclass
+class StageFunnel:
+    stage: str
+    docs_in: int = 0
+    bytes_in: int = 0
+    kept: int = 0
+    kept_bytes: int = 0
+    dropped: dict[str, int] = field(default_factory=dict)
+    dropped_bytes: dict[str, int] = field(default_factory=dict)
+    tasks_with_stats: int = 0
+
+    @property
+    def dropped_total(self) -> int:
+        return sum(self.dropped.values())
+
+    @property
+    def unaccounted(self) -> int:
+        """Documents that entered but were neither kept nor dropped (0 for a complete, correct run)."""
+        return self.docs_in - self.kept - self.dropped_total
+
+
+def _total(value) -> int:
+    if isinstance(value, dict):
+        return int(value.get("total", 0))
+    return int(value or 0)
+
+
+def stage_funnel(stage: str, log_dirs: list[Path]) -> StageFunnel:
+    """Sum the funnel counters of every task of every step group of ``stage``."""
+    f = StageFunnel(stage)
+    for log_dir in log_dirs:
+        for stats_file in sorted((log_dir / "stats").glob("*.json")):
+            f.tasks_with_stats += 1
+            for step in json.loads(stats_file.read_text()):
+                for key, value in (step.get("stats") or {}).items():
+                    _add(f, key, _total(value))
+    return f
+
+
+def _add(f: StageFunnel, key: str, n: int) -> None:
+    if key == STAT_IN:
+        f.docs_in += n
+    elif key == STAT_IN_BYTES:
+        f.bytes_in += n
+    elif key == STAT_KEPT:
+        f.kept += n
+    elif key == STAT_KEPT_BYTES:
+        f.kept_bytes += n
+    elif key.startswith(STAT_DROPPED_BYTES):
+        reason = key[len(STAT_DROPPED_BYTES):]
+        f.dropped_bytes[reason] = f.dropped_bytes.get(reason, 0) + n
+    elif key.startswith(STAT_DROPPED):
+        reason = key[len(STAT_DROPPED):]
+        f.dropped[reason] = f.dropped.get(reason, 0) + n
+
+
+def to_json(funnels: list[StageFunnel]) -> dict:
+    stages = []
+    for f in funnels:
+        d = asdict(f)
+        d["dropped_total"] = f.dropped_total
+        d["unaccounted"] = f.unaccounted
+        stages.append(d)
+    return {"stages": stages}
+
+
+def write_funnel(funnels: list[StageFunnel], report_dir: Path) -> Path:
+    """Write (or update, keeping other stages' entries) ``report/funnel.json``."""
+    report_dir.mkdir(parents=True, exist_ok=True)
+    path = report_dir / "funnel.json"
+    existing = {}
+    if path.is_file():
+        existing = {s["stage"]: s for s in json.loads(path.read_text()).get("stages", [])}
+    for s in to_json(funnels)["stages"]:
+        existing[s["stage"]] = s
+    from curate.stages import STAGE_ORDER
+
+    order = {name: i for i, name in enumerate(STAGE_ORDER)}
+    ordered = sorted(existing.values(), key=lambda s: order.get(s["stage"], len(order)))
+    path.write_text(json.dumps({"stages": ordered}, indent=2))
+    return path
+
+
+def _human(n: int) -> str:
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if abs(n) < 1000 or unit == "TB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1000
+    return str(n)
+
+
+def render(funnels: list[StageFunnel]) -> str:
+    """A plain-text table: one block per stage, one line per drop reason."""
+    lines = []
+    header = f"{'stage / reason':<44} {'docs':>9} {'bytes':>10} {'share':>7}"
+    lines.append(header)
+    lines.append("-" * len(header))
+    for f in funnels:
+        lines.append(f"{f.stage + ' in':<44} {f.docs_in:>9} {_human(f.bytes_in):>10}")
+        for reason, n in sorted(f.dropped.items(), key=lambda kv: -kv[1]):
+            share = f"{100 * n / f.docs_in:.1f}%" if f.docs_in else ""
+            lines.append(f"{'  dropped: ' + reason:<44} {n:>9} {_human(f.dropped_bytes.get(reason, 0)):>10} {share:>7}")
+        share = f"{100 * f.kept / f.docs_in:.1f}%" if f.docs_in else ""
+        lines.append(f"{'  kept':<44} {f.kept:>9} {_human(f.kept_bytes):>10} {share:>7}")
+        if f.unaccounted:
+            lines.append(f"  WARNING: {f.unaccounted} documents unaccounted for (incomplete tasks?)")
+    return "\n".join(lines)
