@@ -16,16 +16,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator
 
+from curate.configbase import StrictModel
 from curate.errors import ConfigError
 from curate.extract.config import ExtractConfig
-
-
-class StrictModel(BaseModel):
-    """Base of every config block: unknown keys are errors (a typo must not be silently ignored)."""
-
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
 
 InputFormat = Literal["auto", "warc", "wet", "html", "jsonl", "parquet"]
