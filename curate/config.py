@@ -21,6 +21,8 @@ from pydantic import Field, ValidationError, field_validator
 from curate.configbase import StrictModel
 from curate.errors import ConfigError
 from curate.extract.config import ExtractConfig
+from curate.mixture.config import MixtureConfig
+from curate.rewrite.config import RewriteConfig
 
 
 InputFormat = Literal["auto", "warc", "wet", "html", "jsonl", "parquet"]
@@ -92,6 +94,8 @@ class RunConfig(StrictModel):
     input: InputConfig | None = None
     executor: ExecutorConfig = Field(default_factory=ExecutorConfig)
     extract: ExtractConfig | None = None
+    mixture: MixtureConfig | None = None
+    rewrite: RewriteConfig | None = None
 
     def stage_blocks(self) -> dict[str, StrictModel]:
         """The stage blocks present in this config, by stage name."""
@@ -125,7 +129,8 @@ def _abs(value: str, base: Path) -> str:
 
 # keys whose string values are paths, in any block
 PATH_KEYS = ("output", "paths", "path", "model", "model_path", "recipe", "tokenizer", "index", "classifier",
-             "classifiers", "allowlist_corpus", "lid_model", "venv_path", "logs_folder")
+             "classifiers", "allowlist_corpus", "lid_model", "venv_path", "logs_folder",
+             "prompt_dir", "decontam_index")
 
 
 def format_validation_error(err: ValidationError, source: str) -> str:

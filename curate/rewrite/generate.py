@@ -1,0 +1,43 @@
+"""The rollout: one chat request per rewrite candidate, sent through datatrove's InferenceRunner.
+
+The rollout never returns None (datatrove would silently remove the document): a request the server refuses
+(HTTP 400, e.g. a prompt over the context) comes back as ``{"error": ...}`` and is dropped by validation as
+``request_error``, so every candidate is accounted for. A server that is gone is not a per-document problem: that
+error propagates and stops the task with a clear message (see :mod:`curate.llm.inference`).
+"""
+
+from __future__ import annotations
+
+from datatrove.data import Document
+from datatrove.pipeline.inference.types import InferenceError
+
+from curate.rewrite.prompts import StylePrompt, load_styles
+
+
+class RewriteRollout:
+    """Callable rollout ``(doc, generate) -> dict``; prompt files are read lazily on the worker."""
+
+    def __init__(self, styles: list[str], prompt_dir: str | None = None):
+        self.styles = list(styles)
+        self.prompt_dir = prompt_dir
+        self._prompts: dict[str, StylePrompt] | None = None
+
+    @property
+    def prompts(self) -> dict[str, StylePrompt]:
+        if self._prompts is None:
+            self._prompts = load_styles(self.styles, self.prompt_dir)
+        return self._prompts
+
+    async def __call__(self, doc: Document, generate) -> dict:
+        prompt = self.prompts[doc.metadata["style"]]
+        doc.metadata["prompt_version"] = prompt.prompt_version
+        try:
+            result = await generate({"messages": prompt.messages(doc.text)})
+        except InferenceError as err:
+            if "BadRequestError" not in str(err.error):
+                raise
+            return {"error": str(err.error)[:500]}
+        return {"text": result.text, "finish_reason": result.finish_reason, "usage": result.usage}
+
+    def __getstate__(self):
+        return {**self.__dict__, "_prompts": None}
