@@ -130,6 +130,7 @@ def _abs(value: str, base: Path) -> str:
 # keys whose string values are paths, in any block
 PATH_KEYS = ("output", "paths", "path", "model", "model_path", "recipe", "tokenizer", "index", "classifier",
              "classifiers", "allowlist_corpus", "lid_model", "venv_path", "logs_folder",
+             "cache_dir", "megatron_prefix",
              "prompt_dir", "decontam_index")
 
 

@@ -1,0 +1,109 @@
+"""Token counting as a datatrove step: each task counts its share of the files, in batches, with a per-file cache.
+
+The cache is keyed by the file's content (sha256) and by what the count depends on (tokenizer file, text field), so
+re-running a mixture, or a mixture that shares files with another, reads the counts back instead of re-tokenizing.
+Each task writes what it counted to ``<work>/<rank>.json``; the stage's finalize step reads those files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+from datatrove.data import DocumentsPipeline
+from datatrove.pipeline.base import PipelineStep
+from datatrove.utils.batching import batched
+from loguru import logger
+
+from curate.mixture.sources import FileEntry, Source, assign, list_files
+from curate.tokenizers import TokenCounter, TokenizerRef, load_counter
+
+
+def file_sha256(path: str) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def count_key(tokenizer: TokenizerRef, text_key: str) -> str:
+    """What a file's count depends on besides its content: the tokenizer file and the text field."""
+    return hashlib.sha256(f"{tokenizer.kind}\0{tokenizer.sha256}\0{text_key}".encode()).hexdigest()[:16]
+
+
+def write_json_atomic(path: Path, payload) -> None:
+    """Write JSON so that a reader never sees half a file (write aside, then rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(payload))
+    os.replace(tmp, path)
+
+
+def read_documents(path: str, text_key: str):
+    """The texts of one JSONL (any compression) or Parquet file, read with datatrove's own readers."""
+    from datatrove.pipeline.readers import JsonlReader, ParquetReader
+
+    folder, name = os.path.split(path)
+    reader_cls = ParquetReader if name.endswith(".parquet") else JsonlReader
+    reader = reader_cls(folder, text_key=text_key, add_file_path=False)
+    for doc in reader.read_file(name):
+        yield doc.text
+
+
+class CountTokens(PipelineStep):
+    """Counts documents and tokens of every file of the mixture's sources, one share of the files per task."""
+
+    name = "🔢 count tokens"
+    type = "📊 - STATS"
+
+    def __init__(self, sources: list[Source], tokenizer: TokenizerRef, cache_dir: str, work_dir: str,
+                 batch_size: int = 1000):
+        super().__init__()
+        self.sources = sources
+        self.tokenizer = tokenizer
+        self.cache_dir = cache_dir
+        self.work_dir = work_dir
+        self.batch_size = batch_size
+
+    def run(self, data: DocumentsPipeline = None, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
+        if data:
+            yield from data
+        by_name = {s.name: s for s in self.sources}
+        listing = [entry for s in self.sources for entry in list_files(s)]
+        counter = load_counter(self.tokenizer)
+        records = [self._count_file(entry, by_name[entry.source], counter) for entry in assign(listing, world_size)[rank]]
+        folders = {s.name: str(s.folder()) if s.folder() else None for s in self.sources}
+        write_json_atomic(Path(self.work_dir) / f"{rank:05d}.json",
+                          {"rank": rank, "world_size": world_size, "folders": folders, "files": records})
+
+    def _count_file(self, entry: FileEntry, source: Source, counter: TokenCounter) -> dict:
+        record = {"source": entry.source, "path": entry.path, "size": entry.size, "mtime_ns": entry.mtime_ns}
+        with self.track_time():
+            record["sha256"] = sha = file_sha256(entry.path)
+            cache = Path(self.cache_dir) / sha[:2] / f"{sha}.{count_key(self.tokenizer, source.text_key)}.json"
+            if cache.is_file():
+                record.update(json.loads(cache.read_text()), cached=True)
+                self.stat_update("files_cached")
+            else:
+                try:
+                    documents, tokens = self._tokenize(entry.path, source.text_key, counter)
+                except Exception as err:  # a corrupt shard is reported and skipped, never fatal
+                    logger.warning(f"mixture: could not read {entry.path}, skipped: {err}")
+                    self.stat_update("files_unreadable")
+                    return {**record, "documents": 0, "tokens": 0, "error": f"{type(err).__name__}: {err}"}
+                write_json_atomic(cache, {"documents": documents, "tokens": tokens})
+                record.update(documents=documents, tokens=tokens, cached=False)
+                self.stat_update("files_counted")
+        self.stat_update("documents", value=record["documents"])
+        self.stat_update("tokens", value=record["tokens"])
+        return record
+
+    def _tokenize(self, path: str, text_key: str, counter: TokenCounter) -> tuple[int, int]:
+        documents = tokens = 0
+        for batch in batched(read_documents(path, text_key), self.batch_size):
+            documents += len(batch)
+            tokens += sum(counter.count(list(batch)))
+        return documents, tokens
