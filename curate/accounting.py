@@ -122,11 +122,11 @@ class DatatroveFilter(DropFilter):
     """Runs one of datatrove's own filters, recording its drops under ``<prefix>.<datatrove's reason>``."""
 
     def __init__(self, inner: BaseFilter, prefix: str, rejects: Rejects | None):
+        self.name = f"{prefix} ({inner.name})"  # before PipelineStep.__init__, which names the stats after it
         super().__init__(rejects)
         self.inner = inner
         self.prefix = prefix
         self.default_reason = prefix
-        self.name = f"{prefix} ({inner.name})"
 
     def filter(self, doc: Document) -> bool | tuple[bool, str]:
         keep, reason = get_filter_result(self.inner.filter(doc))
@@ -134,7 +134,9 @@ class DatatroveFilter(DropFilter):
             return True
         if not reason:
             return False, self.prefix
-        return False, reason if reason.startswith(self.prefix) else f"{self.prefix}.{reason}"
+        # datatrove's reasons are sometimes already namespaced ("gopher_short_doc"): keep those as they are
+        family = self.prefix.split("_")[0] + "_"
+        return False, reason if reason.startswith(family) else f"{self.prefix}.{reason}"
 
 
 class KeepWriter(JsonlWriter):

@@ -35,6 +35,7 @@ _COMMAND_MODULES = (
     "curate.extract.cli",
     "curate.mixture.cli",
     "curate.rewrite.cli",
+    "curate.plurality.cli",
 )
 
 

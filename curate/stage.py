@@ -85,4 +85,5 @@ class StageContext:
 
         if self.input is None:
             raise ConfigError("this stage is first in the run, so the config needs an `input:` block (paths: [...])")
-        return build_reader(self.input, rejects=rejects, **kwargs)
+        problems = str(Path(rejects.folder).parent / "input_problems")
+        return build_reader(self.input, rejects=rejects, problems_dir=problems, **kwargs)

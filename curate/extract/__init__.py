@@ -1,0 +1,1 @@
+"""The extract stage: raw crawl records to clean, language-tagged, heuristically filtered documents."""

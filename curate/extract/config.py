@@ -1,0 +1,140 @@
+"""The ``extract`` block: main-text extraction, language ID and heuristic filters.
+
+Defaults follow the anchors and are never tuned silently: trafilatura with tables kept and comments dropped (the
+settings of trafilatura's own evaluation), and datatrove's URL, Gopher repetition, Gopher quality, C4 and FineWeb
+filters with datatrove's own default thresholds. Each filter is named by its registry name (``name: gopher_quality``)
+and takes the same options as the datatrove filter it runs.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, Union
+
+from pydantic import Field, field_validator
+
+from curate.configbase import StrictModel
+
+
+class TrafilaturaConfig(StrictModel):
+    """Options of ``trafilatura.extract``."""
+
+    include_tables: bool = True
+    include_comments: bool = False
+    favor_precision: bool = False
+    favor_recall: bool = False
+    deduplicate: bool = False
+    timeout_s: float = Field(10.0, gt=0, description="per-page time limit; a slower page is dropped (extract_timeout)")
+
+
+class LanguageIdConfig(StrictModel):
+    """Language identification: py3langid (its model ships in its wheel) or a fastText LID model file."""
+
+    backend: Literal["py3langid", "fasttext"] = "py3langid"
+    model: str | None = Field(None, description="fastText LID model file (e.g. lid.176.bin); backend fasttext only")
+    languages: list[str] | None = Field(None, description="ISO 639-1 codes to keep (e.g. [en, de]); none keeps all")
+    min_score: float = Field(0.65, ge=0, le=1, description="drop pages whose top language scores below this")
+
+    @field_validator("model")
+    @classmethod
+    def _model_file(cls, v: str | None) -> str | None:
+        import os
+
+        if v is not None and not os.path.isfile(v):
+            raise ValueError(f"fastText LID model file not found: {v}")
+        return v
+
+
+class UrlFilterConfig(StrictModel):
+    """datatrove's URLFilter: banned domains/URLs (its shipped blocklists) and banned words in the URL."""
+
+    name: Literal["url"]
+    soft_word_threshold: int = 2
+    extra_domains: list[str] | None = None
+    extra_urls: list[str] | None = None
+    banned_words: list[str] | None = None
+    use_integrated_lists: bool = True
+
+
+class GopherRepetitionConfig(StrictModel):
+    """datatrove's GopherRepetitionFilter (Gopher paper, Rae et al. 2021, table A1 thresholds)."""
+
+    name: Literal["gopher_repetition"]
+    dup_line_frac: float | None = 0.3
+    dup_para_frac: float | None = 0.3
+    dup_line_char_frac: float | None = 0.2
+    dup_para_char_frac: float | None = 0.2
+
+
+class GopherQualityConfig(StrictModel):
+    """datatrove's GopherQualityFilter (Gopher paper quality heuristics)."""
+
+    name: Literal["gopher_quality"]
+    min_doc_words: int | None = 50
+    max_doc_words: int | None = 100000
+    min_avg_word_length: int | None = 3
+    max_avg_word_length: int | None = 10
+    max_symbol_word_ratio: float | None = 0.1
+    max_bullet_lines_ratio: float | None = 0.9
+    max_ellipsis_lines_ratio: float | None = 0.3
+    max_non_alpha_words_ratio: float | None = 0.8
+    min_stop_words: int | None = 2
+
+
+class C4Config(StrictModel):
+    """datatrove's C4QualityFilter (C4's line and document rules; it also removes failing lines)."""
+
+    name: Literal["c4"]
+    split_paragraph: bool = True
+    remove_citations: bool = True
+    filter_no_terminal_punct: bool = True
+    min_num_sentences: int = 5
+    min_words_per_line: int = 3
+    max_word_length: int = 1000
+    filter_lorem_ipsum: bool = True
+    filter_javascript: bool = True
+    filter_curly_bracket: bool = True
+    filter_policy: bool = True
+
+
+class FineWebConfig(StrictModel):
+    """datatrove's FineWebQualityFilter (FineWeb's line-punctuation, short-line and duplicate-character rules)."""
+
+    name: Literal["fineweb"]
+    line_punct_thr: float = 0.12
+    line_punct_exclude_zero: bool = False
+    short_line_thr: float = 0.67
+    short_line_length: int = 30
+    char_duplicates_ratio: float = 0.01
+    new_line_ratio: float = 0.3
+
+
+FilterConfig = Annotated[
+    Union[UrlFilterConfig, GopherRepetitionConfig, GopherQualityConfig, C4Config, FineWebConfig],
+    Field(discriminator="name"),
+]
+
+FILTER_NAMES = ("url", "gopher_repetition", "gopher_quality", "c4", "fineweb")
+
+
+def default_filters() -> list:
+    """FineWeb's order: URL, then Gopher repetition and quality, C4, FineWeb; all with datatrove's defaults."""
+    return [
+        UrlFilterConfig(name="url"),
+        GopherRepetitionConfig(name="gopher_repetition"),
+        GopherQualityConfig(name="gopher_quality"),
+        C4Config(name="c4"),
+        FineWebConfig(name="fineweb"),
+    ]
+
+
+class ExtractConfig(StrictModel):
+    """The extract stage."""
+
+    content: Literal["auto", "html", "text"] = Field(
+        "auto", description="auto: HTML for WARC responses and HTML files, text for WET and JSONL/Parquet documents"
+    )
+    trafilatura: TrafilaturaConfig = Field(default_factory=TrafilaturaConfig)
+    language: LanguageIdConfig | None = Field(default_factory=LanguageIdConfig, description="null turns LID off")
+    filters: list[FilterConfig] = Field(default_factory=default_filters, description="run in this order")
+    max_page_bytes: int = Field(10_000_000, gt=0, description="larger pages are dropped (too_large)")
+    min_text_chars: int = Field(1, ge=1, description="extracted text shorter than this is dropped (empty_text)")
