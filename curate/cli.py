@@ -33,6 +33,7 @@ app = typer.Typer(
 # modules that add their stage's commands to `app` through a `register(app)` function
 _COMMAND_MODULES = (
     "curate.extract.cli",
+    "curate.dedup.cli",
     "curate.mixture.cli",
     "curate.rewrite.cli",
     "curate.plurality.cli",

@@ -116,6 +116,7 @@ class LlamaServer:
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(self.command(), stdout=log, stderr=subprocess.STDOUT,
                                             stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent)
+            log.write(f"curate: started llama.cpp server pid={self.process.pid} port={self.port}\n".encode())
         atexit.register(self.stop)
         try:
             self._wait_ready()

@@ -1,0 +1,76 @@
+"""Final-answer extraction and the plurality vote.
+
+An answer is the text after the last ``Answer:`` (what the prompt asks for), else after GSM8K's ``####``, else the
+last ``\\boxed{...}``, else the last number in the text. Numbers are normalised (``$1,200.00`` → ``1200``) so that
+equal values vote together; other answers are compared case- and space-insensitively.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+_MARKERS = (re.compile(r"answer\s*(?:is)?\s*[:=]\s*(.+)", re.IGNORECASE), re.compile(r"####\s*(.+)"))
+_BOXED = re.compile(r"\\boxed\{([^{}]*)\}")
+_NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?")
+
+
+def normalize(answer: str) -> str | None:
+    """A comparable form of an answer: the first number in it if any, else its lowercased words."""
+    answer = answer.strip().strip(".").strip()
+    m = _NUMBER.search(answer)
+    if m:
+        value = float(m.group().replace(",", ""))
+        return str(int(value)) if value.is_integer() else f"{value:g}"
+    words = " ".join(answer.lower().split())
+    return words or None
+
+
+def extract_answer(text: str) -> str | None:
+    """The final answer stated in a solution, normalised; None when there is none."""
+    for marker in _MARKERS:
+        hits = marker.findall(text)
+        if hits:
+            return normalize(hits[-1])
+    boxed = _BOXED.findall(text)
+    if boxed:
+        return normalize(boxed[-1])
+    numbers = _NUMBER.findall(text)
+    return normalize(numbers[-1]) if numbers else None
+
+
+@dataclass
+class Vote:
+    answer: str | None  # the plurality answer (None when there is no strict plurality)
+    votes: int  # how many samples gave it
+    samples: int  # how many samples were drawn
+    distinct: int  # distinct extracted answers
+
+    @property
+    def agreement(self) -> float:
+        return self.votes / self.samples if self.samples else 0.0
+
+
+def vote(answers: list[str | None], samples: int) -> Vote:
+    """Majority vote over extracted answers (None = no answer, never a vote)."""
+    counts = Counter(a for a in answers if a is not None).most_common()
+    if not counts:
+        return Vote(None, 0, samples, 0)
+    top, n = counts[0]
+    if len(counts) > 1 and counts[1][1] == n:
+        top = None  # a tie: no plurality answer
+    return Vote(top, n, samples, len(counts))
+
+
+def verdict(v: Vote) -> str | None:
+    """Why the question is dropped (Phi-4: all agree = too easy, none agree = too hard or ambiguous), or None."""
+    if v.votes == 0:
+        return "no_answer"
+    if v.votes == v.samples:
+        return "all_agree"
+    if v.votes == 1:
+        return "none_agree"
+    if v.answer is None:
+        return "tie"
+    return None
