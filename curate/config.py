@@ -20,6 +20,7 @@ from pydantic import Field, ValidationError, field_validator
 
 from curate.configbase import StrictModel
 from curate.errors import ConfigError
+from curate.dedup.config import DedupConfig
 from curate.extract.config import ExtractConfig
 from curate.mixture.config import MixtureConfig
 from curate.rewrite.config import RewriteConfig
@@ -94,6 +95,7 @@ class RunConfig(StrictModel):
     input: InputConfig | None = None
     executor: ExecutorConfig = Field(default_factory=ExecutorConfig)
     extract: ExtractConfig | None = None
+    dedup: DedupConfig | None = None
     mixture: MixtureConfig | None = None
     rewrite: RewriteConfig | None = None
 

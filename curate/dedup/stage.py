@@ -1,0 +1,68 @@
+"""The dedup stage: four step groups, run in order (on Slurm, chained with ``--dependency``).
+
+1. ``dedup_signatures`` (N tasks): hash every document (:mod:`curate.dedup.signatures`);
+2. ``dedup_buckets`` (up to N tasks, one or more bands each): find and verify duplicate pairs;
+3. ``dedup_clusters`` (1 task): clusters and survivors;
+4. ``dedup_filter`` (N tasks, the same sharding as step 1): keep survivors, reject the rest. This is the group that
+   counts documents in and out for the funnel.
+
+Then, on the driver, ``finalize`` writes ``<out>/report/dedup.json`` and prints the duplicates summary.
+"""
+
+from __future__ import annotations
+
+from datatrove.data import Document
+
+from curate.accounting import CountIn, KeepWriter, Rejects
+from curate.dedup.buckets import DedupBuckets
+from curate.dedup.clusters import DedupClusters
+from curate.dedup.config import DedupConfig
+from curate.dedup.filter import DedupFilter
+from curate.dedup.layout import WorkDir, band_names
+from curate.dedup.signatures import DedupSignatures
+from curate.stage import StageContext, StagePlan, StepGroup
+
+STAGE = "dedup"
+
+
+class _UncountedRejects(Rejects):
+    """For the signature pass's reader: a record it cannot read is written and counted by the filter pass,
+    which reads the same input again, so here it is only skipped."""
+
+    def reject(self, step, doc: Document, reason: str, rank: int) -> None:
+        return None
+
+
+def plan(cfg: DedupConfig, ctx: StageContext) -> StagePlan:
+    work = str(ctx.output / STAGE / "_work")
+    bands, _ = cfg.lsh_params()
+    tasks = ctx.executor.tasks
+    rejects = ctx.rejects(STAGE)
+    groups = [
+        StepGroup(f"{STAGE}_signatures", [DedupSignatures(work, cfg, reader=ctx.reader(_UncountedRejects(work)))]),
+        StepGroup(
+            f"{STAGE}_buckets",
+            [DedupBuckets(work, bands, cfg.threshold, cfg.verify, cfg.max_bucket_records)],
+            tasks=min(tasks, len(band_names(bands))),
+        ),
+        StepGroup(f"{STAGE}_clusters", [DedupClusters(work, cfg.keep)], tasks=1),
+        StepGroup(
+            f"{STAGE}_filter",
+            [
+                ctx.reader(rejects),
+                CountIn(),
+                DedupFilter(work, rejects),
+                KeepWriter(str(ctx.kept_dir(STAGE)), rejects, stage=STAGE, run_id=ctx.run_id),
+            ],
+        ),
+    ]
+
+    def finalize() -> None:
+        """Write report/dedup.json and print the duplicates summary."""
+        from curate.dedup.report import build_report, render, write_report
+
+        path = write_report(WorkDir(work), cfg, ctx.report_dir())
+        print(render(build_report(WorkDir(work), cfg)))
+        print(f"duplicates report written to {path}")
+
+    return StagePlan(groups, finalize=finalize)
