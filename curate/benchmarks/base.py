@@ -1,0 +1,95 @@
+"""The item type every loader returns, and the small file helpers the loaders share."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+from curate.errors import CurateError
+
+
+@dataclass(frozen=True)
+class BenchmarkItem:
+    """One test item: ``question`` is the prompt as evaluated (with its options), ``answer`` the reference."""
+
+    benchmark: str
+    item_id: str
+    question: str
+    answer: str = ""
+
+
+@dataclass(frozen=True)
+class FieldMap:
+    """Which record fields hold the id, the question, the answer and (optionally) multiple-choice options.
+
+    ``question`` may name several fields joined with ``+`` (``"context+question"``); a missing id field numbers the
+    records in file order.
+    """
+
+    question: str = "question"
+    answer: str = "answer"
+    id: str = "id"
+    choices: str | None = None
+
+
+def open_text(path: Path):
+    """Open a text file, transparently gunzipping ``.gz`` files."""
+    if path.suffix == ".gz":
+        return gzip.open(path, "rt", encoding="utf-8")
+    return path.open(encoding="utf-8")
+
+
+def iter_jsonl(path: Path) -> Iterator[tuple[int, dict]]:
+    """(line number, record) for each non-empty line; a malformed line stops with a message naming it."""
+    with open_text(path) as fh:
+        for lineno, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as err:
+                raise CurateError(f"{path}:{lineno}: not valid JSON ({err.msg}); is this a JSONL file?") from None
+            if isinstance(record, dict):
+                yield lineno, record
+
+
+def iter_csv_rows(path: Path, header: bool) -> Iterator[tuple[int, dict | list]]:
+    """(row number, row) for a CSV file: dicts when it has a header row, lists otherwise."""
+    with open_text(path) as fh:
+        reader = csv.DictReader(fh) if header else csv.reader(fh)
+        for rowno, row in enumerate(reader, 1):
+            yield rowno, row
+
+
+def files_in(path: Path, patterns: tuple[str, ...]) -> list[Path]:
+    """``path`` itself if it is a file, else the files under it matching the first pattern that matches any."""
+    if path.is_file():
+        return [path]
+    if not path.is_dir():
+        raise CurateError(f"benchmark path not found: {path}; give the benchmark's file or folder")
+    for pattern in patterns:
+        found = sorted(p for p in path.rglob(pattern) if p.is_file())
+        if found:
+            return found
+    raise CurateError(f"no benchmark file in {path} (looked for {', '.join(patterns)})")
+
+
+def field(record: dict, name: str, where: str) -> str:
+    """A record's field as text (``a+b`` joins several fields), or a message naming the missing field."""
+    parts = []
+    for key in name.split("+"):
+        if key not in record:
+            keys = ", ".join(sorted(record)) or "none"
+            raise CurateError(f"{where}: no field {key!r} (fields: {keys}); map the right one in the benchmark spec")
+        value = record[key]
+        parts.append(value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
+    return "\n".join(parts)
+
+
+def format_choices(choices: list[tuple[str, str]]) -> str:
+    """Multiple-choice options in the usual prompt layout: ``A. text`` one per line."""
+    return "\n".join(f"{label}. {text}" for label, text in choices)

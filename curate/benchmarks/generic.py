@@ -1,0 +1,61 @@
+"""The generic loader: any JSONL, CSV (with a header row) or Parquet file, with a field mapping."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from curate.benchmarks.base import BenchmarkItem, FieldMap, field, files_in, format_choices, iter_csv_rows, iter_jsonl
+from curate.errors import CurateError
+
+_SUFFIXES = {".jsonl": "jsonl", ".json": "jsonl", ".csv": "csv", ".parquet": "parquet"}
+
+
+def _records(file: Path):
+    """(record number, dict) for one file, by its extension (``.gz`` allowed for JSONL and CSV)."""
+    suffix = Path(file.name.removesuffix(".gz")).suffix
+    kind = _SUFFIXES.get(suffix)
+    if kind == "jsonl":
+        yield from iter_jsonl(file)
+    elif kind == "csv":
+        yield from iter_csv_rows(file, header=True)
+    elif kind == "parquet":
+        import polars as pl
+
+        for i, rec in enumerate(pl.read_parquet(file).iter_rows(named=True), 1):
+            yield i, rec
+    else:
+        raise CurateError(f"{file}: unknown benchmark file type; use .jsonl, .csv or .parquet (optionally .gz)")
+
+
+def _choices(value) -> str:
+    """Options given as a list of strings, a list of {label,text} dicts, or a {label: text} mapping."""
+    if isinstance(value, dict):
+        return format_choices([(str(k), str(v)) for k, v in value.items()])
+    if isinstance(value, (list, tuple)):
+        pairs = []
+        for i, opt in enumerate(value):
+            if isinstance(opt, dict):
+                pairs.append((str(opt.get("label", chr(65 + i))), str(opt.get("text", ""))))
+            else:
+                pairs.append((chr(65 + i), str(opt)))
+        return format_choices(pairs)
+    return str(value)
+
+
+def load_generic(path: Path, name: str, fields: FieldMap | None = None) -> list[BenchmarkItem]:
+    """Items from every JSONL/CSV/Parquet file at ``path``, mapping record fields with ``fields``.
+
+    The answer field is optional in the records (an empty answer); the question field is required.
+    """
+    fields = fields or FieldMap()
+    items = []
+    for file in files_in(path, ("*.jsonl", "*.jsonl.gz", "*.parquet", "*.csv", "*.json")):
+        for n, rec in _records(file):
+            where = f"{file}: record {n}"
+            question = field(rec, fields.question, where)
+            if fields.choices and rec.get(fields.choices) is not None:
+                question = f"{question}\n{_choices(rec[fields.choices])}"
+            answer = field(rec, fields.answer, where) if fields.answer in rec else ""
+            item_id = str(rec.get(fields.id, f"{file.stem}:{n}"))
+            items.append(BenchmarkItem(name, item_id, question, answer))
+    return items

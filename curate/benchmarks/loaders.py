@@ -1,0 +1,110 @@
+"""One loader per known benchmark format. Each takes a file or folder and returns its items in file order."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from curate.benchmarks.base import (
+    BenchmarkItem,
+    files_in,
+    format_choices,
+    iter_csv_rows,
+    iter_jsonl,
+    open_text,
+)
+from curate.errors import CurateError
+
+_GSM8K_CALC = re.compile(r"<<[^>]*>>")
+
+
+def load_gsm8k(path: Path, name: str = "gsm8k") -> list[BenchmarkItem]:
+    """GSM8K ``{"question", "answer"}`` lines; calculator annotations ``<<...>>`` are removed from the answer.
+
+    A folder means its ``test.jsonl`` (the socratic variant repeats the same questions), else every JSONL in it.
+    """
+    items = []
+    for file in files_in(path, ("test.jsonl", "*.jsonl")):
+        for lineno, rec in iter_jsonl(file):
+            answer = _GSM8K_CALC.sub("", rec.get("answer", ""))
+            items.append(BenchmarkItem(name, f"{file.stem}:{lineno}", rec.get("question", ""), answer))
+    return items
+
+
+def load_humaneval(path: Path, name: str = "humaneval") -> list[BenchmarkItem]:
+    """HumanEval (gzipped) JSONL: the prompt (signature + docstring) and the canonical solution."""
+    return [
+        BenchmarkItem(name, rec.get("task_id", str(lineno)), rec.get("prompt", ""), rec.get("canonical_solution", ""))
+        for file in files_in(path, ("HumanEval.jsonl*", "*.jsonl.gz", "*.jsonl"))
+        for lineno, rec in iter_jsonl(file)
+    ]
+
+
+def load_mbpp(path: Path, name: str = "mbpp") -> list[BenchmarkItem]:
+    """MBPP: the full JSONL (``text``, ``code``) and/or the sanitized JSON list (``prompt``, ``code``).
+
+    A folder loads both files. The question is the task sentence (often under 13 words: the short items Phi-4's
+    13-gram rule misses); the answer is the reference code followed by its test asserts.
+    """
+    items = []
+    for file in files_in(path, ("*mbpp*.json*",)):
+        if file.suffix == ".json":
+            with open_text(file) as fh:
+                records = list(enumerate(json.load(fh), 1))
+            prefix = "sanitized"
+        else:
+            records = list(iter_jsonl(file))
+            prefix = "full"
+        for _, rec in records:
+            text = rec.get("text") or rec.get("prompt") or ""
+            answer = "\n".join([rec.get("code", ""), *(rec.get("test_list") or [])])
+            items.append(BenchmarkItem(name, f"{prefix}:{rec.get('task_id')}", text, answer))
+    return items
+
+
+def load_mmlu(path: Path, name: str = "mmlu") -> list[BenchmarkItem]:
+    """MMLU's header-less CSVs ``question, A, B, C, D, answer_letter``, one per subject.
+
+    A folder with a ``test/`` subfolder loads only the test split; otherwise every CSV under it.
+    """
+    root = path / "test" if (path / "test").is_dir() else path
+    items = []
+    for file in files_in(root, ("*.csv",)):
+        subject = file.stem.removesuffix("_test")
+        for rowno, row in iter_csv_rows(file, header=False):
+            if len(row) < 6:
+                raise CurateError(f"{file}:{rowno}: expected 6 columns (question, A, B, C, D, answer) in MMLU CSV")
+            options = list(zip("ABCD", row[1:5]))
+            answer = dict(options).get(row[5].strip(), row[5])
+            question = f"{row[0]}\n{format_choices(options)}"
+            items.append(BenchmarkItem(name, f"{subject}:{rowno}", question, answer))
+    return items
+
+
+def load_math(path: Path, name: str = "math") -> list[BenchmarkItem]:
+    """MATH / MATH-500 JSONL: ``problem`` and ``solution`` (ids: ``unique_id``, ``idx`` or the line number)."""
+    items = []
+    for file in files_in(path, ("test.jsonl", "*.jsonl")):
+        for lineno, rec in iter_jsonl(file):
+            item_id = rec.get("unique_id") or rec.get("idx", lineno)
+            items.append(BenchmarkItem(name, str(item_id), rec.get("problem", ""), rec.get("solution", "")))
+    return items
+
+
+def load_arc(path: Path, name: str = "arc") -> list[BenchmarkItem]:
+    """ARC's JSONL ``{"id", "question": {"stem", "choices": [{"text", "label"}]}, "answerKey"}``.
+
+    A folder loads its ``*Test*.jsonl`` files (else every JSONL).
+    """
+    items = []
+    for file in files_in(path, ("*Test*.jsonl", "*.jsonl")):
+        for lineno, rec in iter_jsonl(file):
+            q = rec.get("question") or {}
+            if isinstance(q, str):
+                q = {"stem": q, "choices": rec.get("choices", [])}
+            options = [(c.get("label", ""), c.get("text", "")) for c in q.get("choices", [])]
+            answer = dict(options).get(rec.get("answerKey", ""), rec.get("answerKey", ""))
+            question = f"{q.get('stem', '')}\n{format_choices(options)}"
+            items.append(BenchmarkItem(name, rec.get("id", str(lineno)), question, answer))
+    return items

@@ -1,0 +1,103 @@
+"""The allow-list: benchmark n-grams too common to be evidence of contamination (Phi-4, App. B.1).
+
+Two sources, both counting *distinct texts* that hold an n-gram:
+
+- the benchmarks themselves: an n-gram held by at least ``min_items`` different item texts is a template
+  ("For which of these two scenarios does the main character (who uses I/me/my) do something clearly morally
+  wrong...", "Write a python function to find the ..."), not a fingerprint of one item. Identical questions (MATH-500
+  inside MATH, GSM8K and its socratic copy) count once.
+- a reference corpus the user supplies (general text: web pages, books, train splits): an n-gram found in at least
+  ``min_docs`` of its documents is common language (licence boilerplate, stock phrases).
+
+Allow-listed n-grams never count as shared: not for the 13-gram rule, not in the 7-gram ratio's numerator.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import numpy as np
+
+from curate.decontam.ngrams import text_ngrams
+from curate.errors import CurateError
+
+
+@dataclass
+class AllowListSettings:
+    """Thresholds of the allow-list (see the module docstring); 0 turns a source off."""
+
+    min_items: int = 5
+    min_docs: int = 3
+
+    def describe(self) -> dict:
+        return {"min_items": self.min_items, "min_docs": self.min_docs}
+
+
+def _common_by_items(keys: np.ndarray, idents: np.ndarray, min_items: int) -> np.ndarray:
+    """Keys held by at least ``min_items`` distinct unit identities."""
+    if min_items <= 0 or not len(keys):
+        return np.zeros(0, np.uint64)
+    from curate.decontam.index import unique_pairs
+
+    pair_keys, _ = unique_pairs(keys, idents)
+    ukeys, counts = np.unique(pair_keys, return_counts=True)
+    return ukeys[counts >= min_items].astype(np.uint64)
+
+
+def _common_in_reference(candidates: dict[str, np.ndarray], sizes: tuple[int, ...], texts: Iterable[str],
+                         min_docs: int) -> dict[str, np.ndarray]:
+    """Candidate keys found in at least ``min_docs`` reference documents (each document counts once)."""
+    sorted_keys = {k: np.unique(v) for k, v in candidates.items()}
+    found: dict[str, list[np.ndarray]] = {k: [] for k in candidates}
+    for text in texts:
+        _, grams = text_ngrams(text, sizes)
+        for key, arr in sorted_keys.items():
+            doc = np.unique(np.concatenate([grams.get(n, np.zeros(0, np.uint64)) for n in _sizes_of(key, sizes)]))
+            found[key].append(doc[np.isin(doc, arr, assume_unique=True)])
+    out = {}
+    for key, chunks in found.items():
+        if not chunks:
+            out[key] = np.zeros(0, np.uint64)
+            continue
+        ukeys, counts = np.unique(np.concatenate(chunks), return_counts=True)
+        out[key] = ukeys[counts >= min_docs].astype(np.uint64)
+    return out
+
+
+def _sizes_of(key: str, sizes: tuple[int, ...]) -> tuple[int, ...]:
+    return (int(key),) if key.isdigit() else tuple(n for n in sizes if n < 7)
+
+
+def derive_allowlist(grams: dict[str, np.ndarray], owners: dict[str, np.ndarray], unit_ident: np.ndarray,
+                     settings: AllowListSettings, reference_texts: Iterable[str] | None = None) -> dict[str, np.ndarray]:
+    """The allow-listed keys per table (``"13"``, ``"7"``, ``"short"``), sorted and unique."""
+    out = {k: _common_by_items(grams[k], unit_ident[owners[k]], settings.min_items) for k in grams}
+    if reference_texts is not None and settings.min_docs > 0:
+        sizes = (13, 7, 1, 2, 3, 4, 5, 6)
+        ref = _common_in_reference(grams, sizes, reference_texts, settings.min_docs)
+        out = {k: np.union1d(out[k], ref[k]).astype(np.uint64) for k in out}
+    return out
+
+
+def read_reference_corpus(path: str | Path, text_key: str = "text") -> Iterator[str]:
+    """Documents of a reference corpus: each ``.txt`` file is one document, each JSONL line (``.jsonl[.gz]``) one."""
+    path = Path(path)
+    if not path.exists():
+        raise CurateError(f"allow-list reference corpus not found: {path}")
+    files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
+    for file in files:
+        name = file.name.removesuffix(".gz")
+        if name.endswith(".txt"):
+            yield file.read_text(encoding="utf-8", errors="replace")
+        elif name.endswith(".jsonl"):
+            opener = gzip.open if file.suffix == ".gz" else open
+            with opener(file, "rt", encoding="utf-8") as fh:
+                for line in fh:
+                    if line.strip():
+                        text = json.loads(line).get(text_key)
+                        if isinstance(text, str):
+                            yield text

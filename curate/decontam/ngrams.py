@@ -1,0 +1,159 @@
+"""Text normalization and 64-bit hashed word n-grams, vectorized with numpy.
+
+Normalization (version :data:`NORM_VERSION`): Unicode NFKC, lower case, and every run of non-word characters
+(punctuation, symbols, whitespace, markup) becomes one separator. A word is a run of Unicode letters, digits and
+``_``, so code identifiers (``has_close_elements``) and LaTeX commands (``\\frac`` → ``frac``, ``\\log_2`` →
+``log_2``) survive as words while indentation, brackets, ``$``, markdown ``**``/``#``/``-`` and quote styles vanish.
+
+Hashing is deterministic across processes and machines (no Python ``hash()``): each word's code points are combined
+as a polynomial modulo 2**64 through prefix sums, then mixed with the splitmix64 finalizer; an n-gram combines
+``n`` word hashes the same way. Everything runs as whole-array numpy operations, one document at a time, which is
+what makes the scan faster than a plain Python 13-gram matcher while doing more.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+import numpy as np
+
+NORM_VERSION = 1
+_CP_BASE = np.uint64(0x100000001B3)  # odd, so it is invertible modulo 2**64
+_CP_BASE_INV = np.uint64(pow(0x100000001B3, -1, 1 << 64))
+_GRAM_BASE = np.uint64(0x9E3779B97F4A7C15)
+_TABLE_SIZE = 0x30000  # code points above this (rare: emoji, historic scripts) count as word characters
+_powers: dict[str, np.ndarray] = {}
+_word_table: np.ndarray | None = None
+
+
+def _is_word_table() -> np.ndarray:
+    """``table[cp]``: is code point ``cp`` a word character (what ``\\w`` matches: alphanumeric or ``_``)."""
+    global _word_table
+    if _word_table is None:
+        _word_table = np.fromiter((chr(c).isalnum() for c in range(_TABLE_SIZE)), dtype=bool, count=_TABLE_SIZE)
+        _word_table[ord("_")] = True
+    return _word_table
+
+
+def _fold(text: str) -> str:
+    """NFKC and lower case; the folded text is what word boundaries and hashes are computed on."""
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+def _bounds(folded: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(code points, word starts, word ends) of a folded text; words are maximal runs of word characters."""
+    cps = np.frombuffer(folded.encode("utf-32-le"), dtype=np.uint32)
+    table = _is_word_table()
+    is_word = np.ones(len(cps) + 2, dtype=np.int8)
+    is_word[0] = is_word[-1] = 0
+    small = cps < _TABLE_SIZE
+    is_word[1:-1][small] = table[cps[small]]
+    edges = np.diff(is_word)
+    return cps, np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+
+
+def normalize(text: str) -> str:
+    """The normalized text, words separated by single spaces (for people and tests; the scan never builds it)."""
+    folded = _fold(text)
+    _, starts, ends = _bounds(folded)
+    return " ".join(folded[a:b] for a, b in zip(starts.tolist(), ends.tolist()))
+
+
+def _pow_table(name: str, base: np.uint64, n: int) -> np.ndarray:
+    """``base**i`` modulo 2**64 for i < n (cached and grown by doubling)."""
+    table = _powers.get(name)
+    if table is None or len(table) < n:
+        size = max(1 << 16, 1 << max(n - 1, 1).bit_length())
+        table = np.full(size, base, dtype=np.uint64)
+        table[0] = 1
+        table = np.cumprod(table, dtype=np.uint64)
+        _powers[name] = table
+    return table
+
+
+def mix(x: np.ndarray) -> np.ndarray:
+    """splitmix64's finalizer on each element (a bijection that spreads every input bit over the output)."""
+    x = x ^ (x >> np.uint64(30))
+    x = x * np.uint64(0xBF58476D1CE4E5B9)
+    x = x ^ (x >> np.uint64(27))
+    x = x * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
+
+
+def _hash_words(cps: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """The hash of each word ``cps[start:end]``: a polynomial over its code points via prefix sums, then mixed."""
+    if not len(starts):
+        return np.zeros(0, dtype=np.uint64)
+    n = len(cps)
+    prefix = np.zeros(n + 1, dtype=np.uint64)
+    np.cumsum(cps.astype(np.uint64) * _pow_table("inv", _CP_BASE_INV, n)[:n], out=prefix[1:])
+    poly = (prefix[ends] - prefix[starts]) * _pow_table("base", _CP_BASE, n)[starts]
+    return mix(poly + (ends - starts).astype(np.uint64))
+
+
+def batch_word_hashes(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Word hashes of many texts at once, and ``first``: text i's words are ``hashes[first[i]:first[i + 1]]``.
+
+    The texts are joined with a separator and hashed with one set of array operations, which is what makes the scan
+    fast: numpy's per-call overhead is paid per batch, not per document.
+    """
+    folded = [_fold(t) for t in texts]
+    cps, starts, ends = _bounds(" ".join(folded))
+    text_starts = np.zeros(len(texts) + 1, dtype=np.int64)
+    np.cumsum([len(f) + 1 for f in folded], out=text_starts[1:])
+    first = np.searchsorted(starts, text_starts)
+    return _hash_words(cps, starts, ends), first
+
+
+def word_hashes(text: str) -> np.ndarray:
+    """One 64-bit hash per normalized word of a raw text, in order."""
+    cps, starts, ends = _bounds(_fold(text))
+    return _hash_words(cps, starts, ends)
+
+
+def ngram_hashes(words: np.ndarray, sizes: tuple[int, ...]) -> dict[int, np.ndarray]:
+    """Hashes of every contiguous n-gram for each n in ``sizes``; entry i of size n covers words i..i+n-1.
+
+    All sizes come from one pass of polynomial accumulation (size n extends size n-1 by one word), so asking for
+    13, 7 and a few short sizes costs about as much as asking for 13 alone.
+    """
+    out: dict[int, np.ndarray] = {}
+    if not sizes:
+        return out
+    acc = words
+    for n in range(1, max(sizes) + 1):
+        if n > 1:
+            if len(acc) <= 1:
+                acc = acc[:0]
+            else:
+                acc = acc[:-1] * _GRAM_BASE + words[n - 1:]
+        if n in sizes:
+            out[n] = mix(acc ^ np.uint64(n))
+    return out
+
+
+def text_ngrams(text: str, sizes: tuple[int, ...]) -> tuple[int, dict[int, np.ndarray]]:
+    """(number of words, n-gram hashes by size) of a raw text."""
+    words = word_hashes(text)
+    return len(words), ngram_hashes(words, sizes)
+
+
+def word_spans(text: str) -> list[tuple[int, int]]:
+    """Character spans in the ORIGINAL text of each normalized word, in order.
+
+    Only computed for documents with a hit (for highlighting). When NFKC changes the text's length, positions are
+    mapped back character by character.
+    """
+    folded = _fold(text)
+    _, starts, ends = _bounds(folded)
+    spans = list(zip(starts.tolist(), ends.tolist()))
+    if len(folded) == len(text):
+        return spans
+    offsets: list[int] = []
+    for i, ch in enumerate(text):
+        offsets.extend([i] * len(_fold(ch)))
+    if len(offsets) != len(folded):  # composition across characters: map positions proportionally
+        scale = len(text) / max(len(folded), 1)
+        return [(int(s * scale), min(len(text), int(round(e * scale)))) for s, e in spans]
+    offsets.append(len(text))
+    return [(offsets[s], offsets[e - 1] + 1) for s, e in spans]
