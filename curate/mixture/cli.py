@@ -70,7 +70,8 @@ def _sources(specs: list[str], parse):
         if name in seen:
             raise ConfigError(f"--source {spec!r}: the source {name!r} is given twice")
         seen.add(name)
-        entry["path"] = str(Path(entry["path"]).expanduser().resolve())
+        if "://" not in entry["path"]:
+            entry["path"] = str(Path(entry["path"]).expanduser().resolve())
         yield name, entry
 
 

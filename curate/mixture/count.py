@@ -47,8 +47,10 @@ def read_documents(path: str, text_key: str):
     from datatrove.pipeline.readers import JsonlReader, ParquetReader
 
     folder, name = os.path.split(path)
-    reader_cls = ParquetReader if name.endswith(".parquet") else JsonlReader
-    reader = reader_cls(folder, text_key=text_key, add_file_path=False)
+    if name.endswith(".parquet"):
+        reader = ParquetReader(folder, text_key=text_key)
+    else:
+        reader = JsonlReader(folder, text_key=text_key, add_file_path=False)
     for doc in reader.read_file(name):
         yield doc.text
 

@@ -71,6 +71,9 @@ def resolve_sources(cfg: MixtureConfig, ctx: StageContext) -> list[Source]:
 def _resolve(name: str, sc: SourceConfig, ctx: StageContext) -> Source:
     common = {"name": name, "weight": sc.weight, "glob": sc.glob, "text_key": sc.text_key}
     if sc.path is not None:
+        if "://" in sc.path:
+            raise ConfigError(f"mixture.sources.{name}: {sc.path} is remote; the mixture reads local or mounted "
+                              "folders (a shared filesystem on Slurm), so give a local path")
         path = Path(sc.path).expanduser().resolve()
         return Source(candidates=(str(path),), stage_output=_inside(path, ctx.output), **common)
     upstream = ctx.upstream

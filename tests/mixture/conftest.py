@@ -62,7 +62,7 @@ def corpus(tmp_path_factory, shared_data: Path) -> dict[str, Path]:
             "empty": root / "empty"}
 
 
-def recount(files: list[Path], tokenizer_json: Path) -> tuple[int, int]:
+def _recount(files: list[Path], tokenizer_json: Path) -> tuple[int, int]:
     """Documents and tokens of files, read and tokenized directly (no curate code): the reference counts."""
     import pyarrow.parquet as pq
     from tokenizers import Tokenizer
@@ -83,3 +83,9 @@ def recount(files: list[Path], tokenizer_json: Path) -> tuple[int, int]:
 @pytest.fixture(scope="session")
 def neox_json(repo_root: Path) -> Path:
     return repo_root / "curate" / "data" / "tokenizers" / "gpt-neox-20b" / "tokenizer.json"
+
+
+@pytest.fixture(scope="session")
+def recount():
+    """``recount(files, tokenizer_json) -> (documents, tokens)``, independent of curate's counting code."""
+    return _recount

@@ -1,0 +1,110 @@
+"""The mixture as the last stage of a YAML pipeline: `web` defaults to the previous stage's kept documents, relative
+paths resolve against the config's folder, and a re-run resumes without recounting."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from curate.cli import app
+from curate.config import load_config
+from curate.errors import CurateError
+from curate.pipeline import plan_run
+
+
+@pytest.fixture()
+def run_dir(tmp_path, corpus, neox_json):
+    """A config folder: documents to extract, a `books` source and a tokenizer file, all named relatively."""
+    shutil.copytree(corpus["mmlu"], tmp_path / "docs")
+    shutil.copytree(corpus["books"], tmp_path / "books")
+    (tmp_path / "tok").mkdir()
+    shutil.copy(neox_json, tmp_path / "tok" / "neox.json")
+    config = {
+        "name": "mixtest",
+        "output": "out",
+        "input": {"paths": ["docs"], "format": "jsonl"},
+        "executor": {"tasks": 2},
+        "extract": {"content": "text", "language": None, "filters": []},
+        "mixture": {"budget": "1M", "tokenizer": "tok/neox.json",
+                    "sources": {"web": {"weight": 0.7}, "books": {"path": "books", "weight": 0.3}}},
+    }
+    (tmp_path / "run.yaml").write_text(yaml.safe_dump(config))
+    return tmp_path
+
+
+def test_pipeline_mixture_reads_the_previous_stage_and_resolves_relative_paths(run_dir, neox_json, recount):
+    result = CliRunner().invoke(app, ["run", str(run_dir / "run.yaml")], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    out = run_dir / "out"
+    manifest = yaml.safe_load((out / "manifest.yaml").read_text())
+    assert manifest["tokenizer"]["path"] == str(run_dir / "tok" / "neox.json")
+    web_files = sorted((out / "extract").glob("*.jsonl.gz"))
+    assert len(web_files) == 2  # tasks=2: one kept file per rank
+    web = manifest["sources"]["web"]
+    assert sorted(f["path"] for f in web["files"]) == [str(p) for p in web_files]
+    assert (web["documents"], web["unique_tokens"]) == recount(web_files, neox_json)
+    assert web["documents"] == 120  # every MMLU question went through extract
+    books = manifest["sources"]["books"]
+    assert all(f["path"].startswith(str(run_dir / "books")) for f in books["files"])
+    assert books["unique_tokens"] == recount([Path(f["path"]) for f in books["files"]], neox_json)[1]
+    assert (out / "report" / "mixture.png").is_file() and (out / "report" / "funnel.json").is_file()
+
+    # the same command again: extract resumes, the counting tasks run again (files appeared since the first plan)
+    # but take every count from the cache
+    created = manifest["created"]
+    result = CliRunner().invoke(app, ["run", str(run_dir / "run.yaml")], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    again = yaml.safe_load((out / "manifest.yaml").read_text())
+    assert again["sources"] == manifest["sources"] and again["config_hash"] == manifest["config_hash"]
+    assert again["created"] >= created
+    stats = {}
+    for stats_file in out.glob("logs/mixture-*/stats/*.json"):
+        for key, value in json.loads(stats_file.read_text())[0]["stats"].items():
+            if key.startswith("files_"):
+                stats[key] = stats.get(key, 0) + value
+    assert stats == {"files_counted": 4, "files_cached": 4}
+
+
+def test_behind_a_rewrite_stage_web_is_the_stage_before_it(tmp_path, corpus):
+    """With rewrite upstream: web_rewrites is its output, web the latest document stage before it that ran."""
+    from curate.config import ExecutorConfig
+    from curate.mixture.config import MixtureConfig
+    from curate.mixture.sources import list_files, resolve_sources
+    from curate.stage import StageContext
+
+    ctx = StageContext(output=tmp_path, run_id="r", executor=ExecutorConfig(), upstream=tmp_path / "rewrite")
+    web, rewrites = resolve_sources(MixtureConfig(budget="1M"), ctx)
+    assert (rewrites.name, rewrites.candidates) == ("web_rewrites", (str(tmp_path / "rewrite"),))
+    assert web.candidates == tuple(str(tmp_path / s) for s in ("decontam", "score", "dedup", "extract"))
+    for stage in ("dedup", "extract"):
+        shutil.copytree(corpus["mmlu"], tmp_path / stage / "rejected" / "x")  # rejects are never read
+        shutil.copy(next(corpus["books"].glob("*.jsonl.gz")), tmp_path / stage / "00000.jsonl.gz")
+    assert web.folder() == tmp_path / "dedup"
+    assert [e.path for e in list_files(web)] == [str(tmp_path / "dedup" / "00000.jsonl.gz")]
+
+
+def test_sources_default_to_web_when_none_are_named(run_dir):
+    config = yaml.safe_load((run_dir / "run.yaml").read_text())
+    del config["mixture"]["sources"]
+    (run_dir / "run.yaml").write_text(yaml.safe_dump(config))
+    planned = plan_run(load_config(run_dir / "run.yaml"))
+    step = planned[-1].plan.groups[0].pipeline[0]
+    assert [(s.name, s.candidates) for s in step.sources] == [("web", (str(run_dir / "out" / "extract"),))]
+
+
+@pytest.mark.parametrize("sources,message", [
+    ({"web_rewrites": {"weight": 1.0}}, "rewrite stage does not run before mixture"),
+    ({"code": {"weight": 1.0}}, "mixture.sources.code: no path"),
+    ({"code": {"path": "nowhere", "weight": 1.0}}, "source folder(s) not found: code:"),
+])
+def test_sources_that_cannot_be_found(run_dir, sources, message):
+    config = yaml.safe_load((run_dir / "run.yaml").read_text())
+    config["mixture"]["sources"] = sources
+    (run_dir / "run.yaml").write_text(yaml.safe_dump(config))
+    with pytest.raises(CurateError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        plan_run(load_config(run_dir / "run.yaml"))
