@@ -34,7 +34,7 @@ class DedupConfig(StrictModel):
     keep: list[SurvivorKey] = Field(
         default_factory=lambda: ["score", "length", "first"],
         description="which document of a cluster survives, by these keys in order: score (highest score_key "
-        "value; documents without one rank last), length (most characters), first (earliest input file, then "
+        "value; documents without one rank last), length (most characters after normalization), first (earliest input file, then "
         "position in it; always the final tie-break)",
     )
     score_key: str = Field("edu_score", description="metadata key of the quality score used by keep: score")

@@ -25,7 +25,7 @@ import numpy as np
 DOC_DTYPE = np.dtype(
     [
         ("exact", "<u8"),  # hash of the normalized text
-        ("length", "<u8"),  # characters of the original text
+        ("length", "<u8"),  # characters of the normalized text (NFC and NFD forms have the same length)
         ("score", "<f8"),  # quality score (NaN when absent)
         ("file", "<u4"),  # index into docs/<rank>.files.json
         ("pos", "<u4"),  # position of the document in that file

@@ -74,6 +74,7 @@ class BatchHashes:
     signatures: np.ndarray  # (docs, num_perm) uint64; all 2**64-1 for a document without words
     exact: np.ndarray  # (docs,) uint64 hash of the normalized text
     n_words: np.ndarray  # (docs,) int64
+    chars: np.ndarray  # (docs,) int64 characters of the normalized text
     shingles32: np.ndarray  # uint32 low halves of the shingle hashes, document after document
     shingle_offsets: np.ndarray  # (docs + 1,) int64: document i owns shingles32[off[i]:off[i+1]]
 
@@ -118,6 +119,7 @@ class MinHasher:
             signatures=self.signatures(shingles, offsets),
             exact=self._exact(words, counts),
             n_words=counts,
+            chars=sizes - 1,
             shingles32=(shingles & _MASK32).astype(np.uint32),
             shingle_offsets=offsets,
         )

@@ -77,7 +77,7 @@ class DedupSignatures(PipelineStep):
         h = self.hasher.hash_batch(texts)
         records = np.zeros(len(batch), dtype=DOC_DTYPE)
         records["exact"] = h.exact
-        records["length"] = [len(t) for t in texts]
+        records["length"] = h.chars
         records["score"] = [_score(doc, self.config.score_key) for doc in batch]
         records["words"] = h.n_words
         records["shingle_start"] = state.shingles_written + h.shingle_offsets[:-1]
@@ -117,8 +117,12 @@ class _ShardState:
         self.id_bytes = 0
 
     def locate(self, doc: Document) -> tuple[int, int, int]:
-        """(file index, position in file, task-independent 64-bit key) of a document, in reading order."""
-        path = str(doc.metadata.get("file_path", ""))
+        """(file index, position in file, task-independent 64-bit key) of a document, in reading order.
+
+        The file is the document's original input file (``source_file``, set by curate's reader and carried by
+        every stage) or else the file datatrove read it from (``file_path``): neither depends on task counts.
+        """
+        path = str(doc.metadata.get("source_file") or doc.metadata.get("file_path") or "")
         if path not in self._file_index:
             self._file_index[path] = len(self.files)
             self.files.append(path)
