@@ -129,8 +129,10 @@ class LLMInferenceRunner(InferenceRunner):
                 self.config.endpoint_url = self._local.url
             super().run(data, rank, world_size)
         except ServerError as err:
+            dead = self._local is not None and not self._local.alive()
             raise LLMServerError(
-                f"the LLM server stopped answering during the run: {err}. Finished documents are checkpointed: "
+                f"the LLM server stopped answering during the run: {self._local.death_message() if dead else err}. "
+                "Finished documents are checkpointed: "
                 "re-run the same command to resume without regenerating them"
             ) from None
         except InferenceError as err:

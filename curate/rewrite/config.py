@@ -51,8 +51,10 @@ class RewriteConfig(StrictModel):
     top_p: float = Field(0.9, gt=0, le=1, description="nucleus sampling")
     seed: int | None = Field(None, description="sampling seed sent with each request, for reproducible runs")
     records_per_chunk: int = Field(200, ge=1, description="datatrove checkpoint granularity (documents per file)")
-    decontam_index: str | None = Field(None, description="a decontam index to check rewrites against; default: "
-                                       "the run's decontam stage index when that stage is configured")
+    decontaminate: bool = Field(True, description="check rewrites against a decontam index (contaminated ones "
+                                "are dropped); see decontam_index")
+    decontam_index: str | None = Field(None, description="the decontam index to check rewrites against; default: "
+                                       "<output>/decontam/_index, left by the run's decontam stage, when present")
     validation: ValidationConfig = Field(default_factory=ValidationConfig)
 
     @field_validator("styles")

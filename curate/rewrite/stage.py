@@ -15,12 +15,16 @@ not selected stay in the upstream output and are counted in ``rewrite_generate``
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from datatrove.pipeline.readers import JsonlReader
 from datatrove.pipeline.writers import JsonlWriter
 
 from curate.accounting import KEPT_GLOB, CountIn, KeepWriter
+from curate.errors import ConfigError
 from curate.llm.inference import LLMInferenceRunner
 from curate.rewrite.config import RewriteConfig
+from curate.rewrite.decontam import DecontamRewrites
 from curate.rewrite.generate import RewriteRollout
 from curate.rewrite.prompts import load_styles
 from curate.rewrite.select import SelectCandidates
@@ -59,6 +63,17 @@ def plan(cfg: RewriteConfig, ctx: StageContext) -> StagePlan:
     return StagePlan([generate, StepGroup("rewrite_validate", validate_steps)])
 
 
-def decontam_step(cfg: RewriteConfig, ctx: StageContext, rejects):
-    """The decontam stage's check on the rewrites (a rewrite can reintroduce benchmark text), or None."""
-    return None
+def decontam_step(cfg: RewriteConfig, ctx: StageContext, rejects) -> DecontamRewrites | None:
+    """The decontam stage's check on the rewrites (a rewrite can reintroduce benchmark text), or None.
+
+    An explicit ``decontam_index`` must exist before launch; otherwise the index the run's decontam stage leaves
+    in ``<out>/decontam/_index`` is used when present at run time (its absence is logged and counted).
+    """
+    if not cfg.decontaminate:
+        return None
+    if cfg.decontam_index:
+        if not (Path(cfg.decontam_index) / "meta.json").is_file():
+            raise ConfigError(f"rewrite.decontam_index: {cfg.decontam_index} is not a decontam index (no meta.json); "
+                              "build one with the decontam stage (docs/decontam.md)")
+        return DecontamRewrites(rejects, cfg.decontam_index, required=True)
+    return DecontamRewrites(rejects, str(ctx.output / "decontam" / "_index"), required=False)

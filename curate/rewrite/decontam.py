@@ -1,0 +1,66 @@
+"""Decontaminate rewrites with the decontam stage's index: a rewrite can reintroduce benchmark text.
+
+Uses the decontam stage's public API (:class:`curate.decontam.Decontaminator`, see docs/decontam.md): a rewrite
+judged ``contaminated`` is dropped (reason ``contaminated``); ``partial`` and ``fuzzy`` ones are kept and flagged
+in ``metadata["contamination"]`` like the decontam stage flags pages.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from datatrove.data import Document
+from loguru import logger
+
+from curate.accounting import DropFilter, Rejects
+from curate.errors import CurateError
+
+
+class DecontamRewrites(DropFilter):
+    """Checks each rewrite against a saved decontam index (memory-mapped, opened lazily on the worker).
+
+    ``required=False`` is for the index the run's own decontam stage builds: if that stage did not leave an index,
+    every rewrite is counted under ``decontam_skipped`` and a warning is logged, instead of failing the run.
+    """
+
+    name = "🧪 decontaminate rewrites"
+    default_reason = "contaminated"
+
+    def __init__(self, rejects: Rejects | None, index: str, required: bool = True):
+        super().__init__(rejects)
+        self.index, self.required = str(index), required
+        self._checker = None
+        self._missing = False
+
+    @property
+    def checker(self):
+        if self._checker is None and not self._missing:
+            if not (Path(self.index) / "meta.json").is_file():
+                if self.required:
+                    raise CurateError(f"rewrite.decontam_index {self.index} is not a decontam index; build one "
+                                      "with the decontam stage (docs/decontam.md) or remove the key")
+                logger.warning(f"no decontam index at {self.index}: rewrites are NOT decontaminated")
+                self._missing = True
+                return None
+            from curate.decontam import Decontaminator
+
+            self._checker = Decontaminator(self.index)
+        return self._checker
+
+    def filter(self, doc: Document) -> bool | tuple[bool, str]:
+        checker = self.checker
+        if checker is None:
+            self.stat_update("decontam_skipped")
+            return True
+        result = checker.check(doc.text)
+        if result.verdict == "clean":
+            return True
+        doc.metadata["contamination"] = {
+            "verdict": result.verdict,
+            "hits": [{"benchmark": h.benchmark, "item_id": h.item_id, "verdict": h.verdict,
+                      "matches_13": h.matches_13, "ratio_7": round(h.ratio_7, 4)} for h in result.hits[:5]],
+        }
+        return (False, "contaminated") if result.contaminated else True
+
+    def __getstate__(self):
+        return {**self.__dict__, "_checker": None, "_missing": False}
