@@ -34,6 +34,7 @@ app = typer.Typer(
 _COMMAND_MODULES = (
     "curate.extract.cli",
     "curate.dedup.cli",
+    "curate.decontam.cli",
     "curate.mixture.cli",
     "curate.rewrite.cli",
     "curate.plurality.cli",

@@ -20,6 +20,7 @@ from pydantic import Field, ValidationError, field_validator
 
 from curate.configbase import StrictModel
 from curate.errors import ConfigError
+from curate.decontam.config import DecontamConfig
 from curate.dedup.config import DedupConfig
 from curate.extract.config import ExtractConfig
 from curate.mixture.config import MixtureConfig
@@ -96,6 +97,7 @@ class RunConfig(StrictModel):
     executor: ExecutorConfig = Field(default_factory=ExecutorConfig)
     extract: ExtractConfig | None = None
     dedup: DedupConfig | None = None
+    decontam: DecontamConfig | None = None
     mixture: MixtureConfig | None = None
     rewrite: RewriteConfig | None = None
 

@@ -50,7 +50,7 @@ class Unit:
 class IndexSettings:
     """What to index: the smallest question and answer worth matching."""
 
-    min_question_words: int = 4
+    min_question_words: int = 3
     min_answer_words: int = 13
 
 
