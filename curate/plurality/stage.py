@@ -12,6 +12,7 @@ Kept questions carry ``plurality_answer`` (standing in for a missing solution), 
 from __future__ import annotations
 
 from datatrove.data import Document
+from datatrove.pipeline.inference.types import InferenceError
 from datatrove.pipeline.readers import JsonlReader
 from datatrove.pipeline.writers import JsonlWriter
 
@@ -38,7 +39,12 @@ class AnswerRollout:
         if self.seed is not None:  # distinct per sample, or every sample would be identical
             payload["seed"] = self.seed + len(doc.metadata.setdefault("_seeds", []))
             doc.metadata["_seeds"].append(payload["seed"])
-        result = await generate(payload)
+        try:
+            result = await generate(payload)
+        except InferenceError as err:  # a refused request (e.g. over the context) is a sample without an answer
+            if "BadRequestError" not in str(err.error):
+                raise
+            return {"error": str(err.error)[:500], "answer": None}
         return {"text": result.text, "finish_reason": result.finish_reason, "answer": extract_answer(result.text)}
 
 

@@ -42,6 +42,8 @@ class RewriteConfig(StrictModel):
                                         "mid-quality styles (wikipedia); null disables them")
     min_chars: int = Field(300, ge=1, description="pages shorter than this are not rewritten")
     max_chars: int = Field(100_000, ge=1, description="pages longer than this are not rewritten")
+    max_pages: int | None = Field(None, ge=1, description="rewrite at most this many selected pages per task "
+                                  "(trials, the quickstart); null: all")
     max_chunks: int = Field(4, ge=1, description="a long page is cut into at most this many chunks (the rest is "
                             "not rewritten)")
     chars_per_token: float = Field(3.0, gt=0, description="conservative characters per token, used to fit each "

@@ -4,7 +4,8 @@
 ``<source id>#<style>`` (``<source id>#<style>#<k>`` for chunk k of a page cut in several) and whose text is the
 page text to rewrite. Pages that are not selected are not dropped from the corpus (they stay in the upstream
 stage's output, e.g. as the ``web`` source of the mixture): they are only counted, under
-``not_selected/<reason>`` in this step's stats (reasons: ``no_score``, ``low_score``, ``too_short``, ``too_long``).
+``not_selected/<reason>`` in this step's stats (reasons: ``no_score``, ``low_score``, ``too_short``, ``too_long``,
+``max_pages``).
 """
 
 from __future__ import annotations
@@ -56,12 +57,13 @@ class SelectCandidates(PipelineStep):
     type = "✍️ - REWRITE"
 
     def __init__(self, high_styles: list[str], mid_styles: list[str], score_key: str | None, min_score: float,
-                 mid_min_score: float | None, min_chars: int, max_chars: int, chunk_chars: int, max_chunks: int):
+                 mid_min_score: float | None, min_chars: int, max_chars: int, chunk_chars: int, max_chunks: int,
+                 max_pages: int | None = None):
         super().__init__()
         self.high_styles, self.mid_styles = list(high_styles), list(mid_styles)
         self.score_key, self.min_score, self.mid_min_score = score_key, min_score, mid_min_score
         self.min_chars, self.max_chars = min_chars, max_chars
-        self.chunk_chars, self.max_chunks = chunk_chars, max_chunks
+        self.chunk_chars, self.max_chunks, self.max_pages = chunk_chars, max_chunks, max_pages
 
     def styles_for(self, doc: Document) -> tuple[list[str], str | None]:
         """The styles this page gets, or ([], reason) when it is not selected."""
@@ -95,12 +97,16 @@ class SelectCandidates(PipelineStep):
         return out
 
     def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
+        selected = 0
         for doc in data:
             self.stat_update("pages")
             styles, reason = self.styles_for(doc)
+            if styles and self.max_pages is not None and selected >= self.max_pages:
+                styles, reason = [], "max_pages"
             if not styles:
                 self.stat_update(f"not_selected/{reason}")
                 continue
+            selected += 1
             self.stat_update("selected")
             for cand in self.candidates(doc, styles):
                 self.stat_update("candidates")

@@ -42,7 +42,7 @@ def plan(cfg: RewriteConfig, ctx: StageContext) -> StagePlan:
     rejects = ctx.rejects("rewrite")
 
     select = SelectCandidates(high, mid, cfg.score_key, cfg.min_score, cfg.mid_min_score, cfg.min_chars,
-                              cfg.max_chars, cfg.chunk_chars(), cfg.max_chunks)
+                              cfg.max_chars, cfg.chunk_chars(), cfg.max_chunks, cfg.max_pages)
     runner = LLMInferenceRunner(
         RewriteRollout(cfg.styles, cfg.prompt_dir), cfg.llm,
         JsonlWriter(str(work / "generated"), output_filename=GENERATED_NAME),

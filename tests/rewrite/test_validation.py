@@ -122,6 +122,13 @@ def test_candidates_are_one_per_style_and_chunk_with_ids():
                for c in cands)
 
 
+def test_max_pages_caps_the_selected_pages_per_task():
+    docs = [Document(text="x" * 300, id=str(i), metadata={"edu_score": 4.0}) for i in range(5)]
+    step = selector(max_pages=2)
+    assert [c.id for c in step.run(docs)] == ["0#distill", "0#textbook", "1#distill", "1#textbook"]
+    assert step.stats["not_selected/max_pages"].total == 3
+
+
 def test_chunking_keeps_short_text_whole_and_cuts_long_text_on_boundaries():
     assert chunk_text("short text", 100, 3) == ["short text"]
     text = " ".join(f"Sentence {i} is here." for i in range(200))
