@@ -42,17 +42,13 @@ def write_json_atomic(path: Path, payload) -> None:
     os.replace(tmp, path)
 
 
-def read_documents(path: str, text_key: str):
-    """The texts of one JSONL (any compression) or Parquet file, read with datatrove's own readers."""
+def make_reader(parquet: bool, text_key: str):
+    """A datatrove reader rooted at ``/``, so that one instance reads any local file by its absolute path."""
     from datatrove.pipeline.readers import JsonlReader, ParquetReader
 
-    folder, name = os.path.split(path)
-    if name.endswith(".parquet"):
-        reader = ParquetReader(folder, text_key=text_key)
-    else:
-        reader = JsonlReader(folder, text_key=text_key, add_file_path=False)
-    for doc in reader.read_file(name):
-        yield doc.text
+    if parquet:
+        return ParquetReader("/", text_key=text_key)
+    return JsonlReader("/", text_key=text_key, add_file_path=False)
 
 
 class CountTokens(PipelineStep):
@@ -69,6 +65,7 @@ class CountTokens(PipelineStep):
         self.cache_dir = cache_dir
         self.work_dir = work_dir
         self.batch_size = batch_size
+        self._readers: dict = {}
 
     def run(self, data: DocumentsPipeline = None, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
         if data:
@@ -103,9 +100,17 @@ class CountTokens(PipelineStep):
         self.stat_update("tokens", value=record["tokens"])
         return record
 
+    def _texts(self, path: str, text_key: str):
+        """The texts of one JSONL (any compression) or Parquet file, read with datatrove's own readers."""
+        key = (path.endswith(".parquet"), text_key)
+        if key not in self._readers:  # building a reader costs ~0.1 s (dependency checks): once per task
+            self._readers[key] = make_reader(*key)
+        for doc in self._readers[key].read_file(path):
+            yield doc.text
+
     def _tokenize(self, path: str, text_key: str, counter: TokenCounter) -> tuple[int, int]:
         documents = tokens = 0
-        for batch in batched(read_documents(path, text_key), self.batch_size):
+        for batch in batched(self._texts(path, text_key), self.batch_size):
             documents += len(batch)
             tokens += sum(counter.count(list(batch)))
         return documents, tokens
