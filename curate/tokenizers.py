@@ -64,7 +64,7 @@ def resolve_tokenizer(spec: str | None) -> TokenizerRef:
         else:
             raise CurateError(f"tokenizer {spec!r} not found: {_FORMATS_HELP}")
     path = _pick_file(path)
-    ref = TokenizerRef(kind=_kind_of(path), path=str(path), name=name, sha256=_sha256(path))
+    ref = TokenizerRef(kind=_kind_of(path), path=str(path), name=name, sha256=file_sha256(path))
     load_counter(ref)  # fail now, with the reason, rather than in every task
     return ref
 
@@ -101,7 +101,8 @@ def _kind_of(path: Path) -> str:
     return "sentencepiece"
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: str | Path) -> str:
+    """The sha256 of a file's bytes, read in 1 MB blocks (tokenizer identities, mixture file hashes)."""
     h = hashlib.sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):

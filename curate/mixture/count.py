@@ -18,15 +18,7 @@ from datatrove.utils.batching import batched
 from loguru import logger
 
 from curate.mixture.sources import FileEntry, Source, assign, list_files
-from curate.tokenizers import TokenCounter, TokenizerRef, load_counter
-
-
-def file_sha256(path: str) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+from curate.tokenizers import TokenCounter, TokenizerRef, file_sha256, load_counter
 
 
 def count_key(tokenizer: TokenizerRef, text_key: str) -> str:
