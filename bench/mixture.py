@@ -5,7 +5,8 @@
 It builds a corpus of real text from ../shared/data (public-domain books, MMLU, GSM8K and MATH questions) as gzipped
 JSONL files, then measures, on the same texts and the same tokenizer:
 
-- the anchor: a plain Python loop, ``len(tokenizer.encode(text).ids)`` per document, on one core;
+- the anchor: a plain Python loop calling the tokenizer library once per document (``len(tok.encode(text).ids)``
+  for a HuggingFace tokenizer), on one core;
 - ours: the mixture stage run by datatrove's LocalPipelineExecutor (``--tasks`` tasks, ``--workers`` at a time), from
   the files on disk to the manifest (reading, hashing, batched tokenization, cache writes, manifest and chart);
 - ours again on a warm cache (another output, the same cache folder): what a re-run costs.
@@ -64,11 +65,13 @@ def build_corpus(texts: list[str], mb: float, files: int, folder: Path) -> list[
 
 def plain_loop(texts: list[str], tokenizer_spec: str) -> tuple[int, float]:
     """The anchor: the tokenizer library called directly, one document at a time."""
+    from curate.mixture.verify import plain_token_count
     from curate.tokenizers import load_counter, resolve_tokenizer
 
-    encoder = load_counter(resolve_tokenizer(tokenizer_spec)).encoder  # the library's own object
+    ref = resolve_tokenizer(tokenizer_spec)
+    encoder = load_counter(ref).encoder  # the library's own object (tokenizers.Tokenizer, tiktoken.Encoding...)
     start = time.perf_counter()
-    tokens = sum(len(encoder.encode(t, add_special_tokens=False).ids) for t in texts)
+    tokens = sum(plain_token_count(encoder, ref.kind, t) for t in texts)
     return tokens, time.perf_counter() - start
 
 
@@ -116,7 +119,7 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=8, help="files the corpus is split into")
     parser.add_argument("--tasks", type=int, default=2, help="datatrove tasks")
     parser.add_argument("--workers", type=int, default=1, help="tasks run at once (= cores used)")
-    parser.add_argument("--tokenizer", default="gpt-neox-20b", help="a HuggingFace tokenizer.json or shipped name")
+    parser.add_argument("--tokenizer", default="gpt-neox-20b", help="tokenizer file (any supported kind) or shipped name")
     parser.add_argument("--repeat", type=int, default=2, help="measure each this many times, keep the best")
     args = parser.parse_args()
 

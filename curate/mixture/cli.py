@@ -20,6 +20,7 @@ TokenizerOpt = Annotated[Optional[str], typer.Option(
 
 def register(app: typer.Typer) -> None:
     app.command("mixture")(mixture)
+    app.command("mixture-verify")(mixture_verify)
 
 
 def mixture(
@@ -80,3 +81,25 @@ def _tokenizer(spec: str | None) -> str | None:
     if spec is None or not Path(spec).expanduser().exists():
         return spec
     return str(Path(spec).expanduser().resolve())
+
+
+def mixture_verify(
+    manifest: Annotated[Path, typer.Argument(help="a manifest.yaml or manifest.json written by curate mixture")],
+    recount: Annotated[bool, typer.Option(help="also re-tokenize every file with a plain loop and compare")] = True,
+    text_key: Annotated[str, typer.Option(help="the field holding the document text")] = "text",
+) -> None:
+    """Check that MANIFEST still describes its files: same sha256 and (by default) the same token counts,
+    recounted independently of the counting stage. Exits 1 on any difference."""
+    from curate.errors import CurateError
+    from curate.mixture.verify import verify_manifest
+
+    try:
+        findings = verify_manifest(manifest, recount=recount, text_key=text_key)
+    except CurateError as err:
+        fail(str(err))
+    for f in findings:
+        typer.echo(f"MISMATCH {f.source}: {f.path} {f.problem}".replace(":  ", ": "))
+    if findings:
+        raise typer.Exit(1)
+    what = "hashes and token counts" if recount else "hashes"
+    typer.echo(f"{manifest}: every file matches ({what})")

@@ -193,3 +193,39 @@ def test_other_tokenizers_by_path(corpus, tmp_path, shared_data):
     sp = sentencepiece.SentencePieceProcessor(model_file=str(model))
     texts = pq.read_table(corpus["gsm8k"] / "test.parquet").column("text").to_pylist()
     assert manifest["sources"]["gsm8k"]["unique_tokens"] == sum(len(sp.encode(t)) for t in texts)
+
+
+def test_verify_recounts_independently_and_catches_changes(corpus, tmp_path):
+    import shutil
+
+    folder = tmp_path / "books"
+    shutil.copytree(corpus["books"], folder)
+    out = tmp_path / "out"
+    assert run_mixture("-s", f"books={folder}", "-s", f"gsm8k={corpus['gsm8k']}", "--budget", "1M", "-o", str(out),
+                       "-t", "2").exit_code == 0
+    runner = CliRunner()
+    for manifest in ("manifest.yaml", "manifest.json"):
+        result = runner.invoke(app, ["mixture-verify", str(out / manifest)])
+        assert result.exit_code == 0, result.output
+        assert "every file matches (hashes and token counts)" in result.output
+
+    victim = next(folder.glob("*.jsonl.gz"))
+    victim.write_bytes(victim.read_bytes()[:-30])  # truncated
+    result = runner.invoke(app, ["mixture-verify", str(out / "manifest.yaml"), "--no-recount"])
+    assert result.exit_code == 1
+    assert f"MISMATCH books: {victim} content changed" in result.output
+    victim.unlink()
+    assert "missing" in runner.invoke(app, ["mixture-verify", str(out / "manifest.yaml")]).output
+
+    result = runner.invoke(app, ["mixture-verify", str(tmp_path / "nope.yaml")])
+    assert result.exit_code == 2 and "manifest not found" in result.output
+
+
+def test_verify_catches_a_wrong_count(mixed, tmp_path):
+    manifest = yaml.safe_load((mixed / "manifest.yaml").read_text())
+    manifest["sources"]["mmlu"]["files"][0]["tokens"] += 1
+    edited = tmp_path / "manifest.yaml"
+    edited.write_text(yaml.safe_dump(manifest))
+    result = CliRunner().invoke(app, ["mixture-verify", str(edited)])
+    assert result.exit_code == 1
+    assert "tokens recounted, manifest says" in result.output and "files sum to" in result.output
