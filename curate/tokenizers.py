@@ -120,7 +120,9 @@ class TokenCounter:
     def count(self, texts: list[str]) -> list[int]:
         kind = self.ref.kind
         if kind == "hf":
-            return [len(e.ids) for e in self.encoder.encode_batch(texts, add_special_tokens=False)]
+            # encode_batch_fast skips character offsets, which a count does not need (~20% faster on one core)
+            encode = getattr(self.encoder, "encode_batch_fast", self.encoder.encode_batch)
+            return [len(e.ids) for e in encode(texts, add_special_tokens=False)]
         if kind == "tiktoken":
             return [len(ids) for ids in self.encoder.encode_ordinary_batch(texts, num_threads=1)]
         return [len(ids) for ids in self.encoder.encode(texts, num_threads=1)]
