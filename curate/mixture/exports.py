@@ -22,13 +22,12 @@ def sampling_table(plan: MixturePlan, files: pl.DataFrame, roots: dict[str, str 
     weights = pl.DataFrame({"source": list(plan.weights), "weight": list(plan.weights.values()),
                             "epochs": [plan.epochs[n] for n in plan.weights]},
                            schema={"source": pl.String, "weight": pl.Float64, "epochs": pl.Float64})
-    table = files.join(weights, on="source", how="inner").with_columns(
+    relative = [_relative(path, roots.get(source)) for source, path in files.select("source", "path").iter_rows()]
+    return files.with_columns(relative=pl.Series(relative, dtype=pl.String)).join(
+        weights, on="source", how="inner"
+    ).with_columns(
         planned_tokens=(pl.col("tokens") * pl.col("epochs").fill_null(0)).round(0).cast(pl.Int64),
         blend_weight=pl.col("weight") * pl.col("tokens") / pl.col("tokens").sum().over("source"),
-    )
-    return table.with_columns(
-        relative=pl.struct("source", "path").map_elements(lambda r: _relative(r["path"], roots.get(r["source"])),
-                                                          return_dtype=pl.String)
     ).sort("source", "path")
 
 
