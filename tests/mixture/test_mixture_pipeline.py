@@ -108,3 +108,18 @@ def test_sources_that_cannot_be_found(run_dir, sources, message):
     (run_dir / "run.yaml").write_text(yaml.safe_dump(config))
     with pytest.raises(CurateError, match=message.replace("(", r"\(").replace(")", r"\)")):
         plan_run(load_config(run_dir / "run.yaml"))
+
+
+def test_counting_step_pickles_for_slurm_and_ray(run_dir, tmp_path, corpus, neox_json, recount):
+    """Executors ship the step to workers by pickling it; the copy must count the same files the same way."""
+    import pickle
+
+    planned = plan_run(load_config(run_dir / "run.yaml"), only=["mixture"])
+    step = pickle.loads(pickle.dumps(planned[0].plan.groups[0].pipeline[0]))
+    step.sources = [s for s in step.sources if s.name == "books"]
+    step.work_dir, step.cache_dir = str(tmp_path / "work"), str(tmp_path / "cache")
+    list(step.run(None, rank=0, world_size=1))
+    result = json.loads((tmp_path / "work" / "00000.json").read_text())
+    files = sorted(Path(r["path"]) for r in result["files"])
+    assert sum(r["tokens"] for r in result["files"]) == recount(files, neox_json)[1]
+    assert len(files) == 2
