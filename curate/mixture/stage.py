@@ -71,11 +71,11 @@ def _check_fresh(sources: list[Source], records: list[dict]) -> None:
     """Fail when files changed between counting and now (the counts would not describe the data)."""
     counted = {(r["source"], r["path"], r["size"], r["mtime_ns"]) for r in records}
     now = {(e.source, e.path, e.size, e.mtime_ns) for s in sources for e in list_files(s)}
-    if counted != now:
-        changed = sorted(p for _, p, _, _ in counted ^ now)
+    if counted != now or len(counted) != len(records):  # tasks that listed different files may overlap
+        changed = sorted({p for _, p, _, _ in counted ^ now}) or sorted(r["path"] for r in records)
         raise CurateError(
-            f"mixture: {len(changed)} file(s) changed after they were counted (e.g. {changed[0]}); re-run the same "
-            "command: changed files are counted again, unchanged ones come from the cache"
+            f"mixture: files changed while they were being counted (e.g. {changed[0]}); re-run the same command: "
+            "changed files are counted again, unchanged ones come from the cache"
         )
 
 

@@ -123,3 +123,18 @@ def test_counting_step_pickles_for_slurm_and_ray(run_dir, tmp_path, corpus, neox
     files = sorted(Path(r["path"]) for r in result["files"])
     assert sum(r["tokens"] for r in result["files"]) == recount(files, neox_json)[1]
     assert len(files) == 2
+
+
+def test_files_changed_between_counting_and_manifest_are_refused(run_dir):
+    from curate.executors import build_executor
+
+    cfg = load_config(run_dir / "run.yaml")
+    cfg.mixture.sources = {"books": cfg.mixture.sources["books"]}
+    (ps,) = plan_run(cfg, only=["mixture"])
+    group = ps.plan.groups[0]
+    build_executor(cfg.executor, group, ps.ctx.logs_dir(group.name), "t").run()
+    victim = next((run_dir / "books").glob("*.jsonl.gz"))
+    victim.write_bytes(victim.read_bytes() + b"\n")
+    with pytest.raises(CurateError, match="changed while they were being counted"):
+        ps.plan.finalize()
+    assert not (run_dir / "out" / "manifest.yaml").exists()
