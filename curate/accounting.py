@@ -119,16 +119,24 @@ class DropFilter(BaseFilter):
 
 
 class DatatroveFilter(DropFilter):
-    """Runs one of datatrove's own filters, recording its drops under ``<prefix>.<datatrove's reason>``."""
+    """Runs one of datatrove's own filters, recording its drops under ``<prefix>.<datatrove's reason>``.
 
-    def __init__(self, inner: BaseFilter, prefix: str, rejects: Rejects | None):
+    ``requires`` names a metadata key the filter cannot work without (the URL filter needs ``url``): documents
+    lacking it pass unjudged and are counted as ``skipped_no_<key>``.
+    """
+
+    def __init__(self, inner: BaseFilter, prefix: str, rejects: Rejects | None, requires: str | None = None):
         self.name = f"{prefix} ({inner.name})"  # before PipelineStep.__init__, which names the stats after it
         super().__init__(rejects)
         self.inner = inner
         self.prefix = prefix
+        self.requires = requires
         self.default_reason = prefix
 
     def filter(self, doc: Document) -> bool | tuple[bool, str]:
+        if self.requires and not doc.metadata.get(self.requires):
+            self.stat_update(f"skipped_no_{self.requires}")
+            return True
         keep, reason = get_filter_result(self.inner.filter(doc))
         if keep:
             return True

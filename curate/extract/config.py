@@ -33,6 +33,7 @@ class LanguageIdConfig(StrictModel):
     model: str | None = Field(None, description="fastText LID model file (e.g. lid.176.bin); backend fasttext only")
     languages: list[str] | None = Field(None, description="ISO 639-1 codes to keep (e.g. [en, de]); none keeps all")
     min_score: float = Field(0.65, ge=0, le=1, description="drop pages whose top language scores below this")
+    max_chars: int = Field(5000, gt=0, description="identify the language from the first this-many characters")
 
     @field_validator("model")
     @classmethod

@@ -51,4 +51,5 @@ _BUILDERS = {
 def build_filter(cfg, rejects: Rejects) -> DatatroveFilter:
     """The datatrove filter named by ``cfg.name`` with the block's options; drops go to ``rejected/<name>.<reason>``."""
     opts = cfg.model_dump(exclude={"name"})
-    return DatatroveFilter(_BUILDERS[cfg.name](opts), prefix=cfg.name, rejects=rejects)
+    requires = "url" if cfg.name == "url" else None
+    return DatatroveFilter(_BUILDERS[cfg.name](opts), prefix=cfg.name, rejects=rejects, requires=requires)

@@ -20,6 +20,14 @@ def _trafilatura_extract(html: str, options: dict) -> str:
     return trafilatura.extract(html, **options) or ""
 
 
+def _sandboxed_extract(html: str, options: dict) -> str | Exception:
+    """Runs in the sandbox child: an exception is returned (the parent re-raises it) instead of killing the child."""
+    try:
+        return _trafilatura_extract(html, options)
+    except Exception as err:
+        return err
+
+
 class ExtractText(DropFilter):
     """Replaces each HTML page's text by its main text, extracted with trafilatura in a sandboxed child process.
 
@@ -58,7 +66,7 @@ class ExtractText(DropFilter):
 
     def filter(self, doc: Document) -> bool | tuple[bool, str]:
         if self._is_html(doc):
-            extract = partial(_trafilatura_extract, options=self.options)
+            extract = partial(_sandboxed_extract, options=self.options)
             try:
                 doc.text = self._sandbox.process_document(doc.text, extract)
             except TimeoutError:
@@ -102,9 +110,9 @@ class LanguageId(DropFilter):
 
     def identify(self, text: str) -> tuple[str, float]:
         if self.cfg.backend == "fasttext":
-            labels, scores = self.model.predict(text.replace("\n", " ")[:20000], k=1)
+            labels, scores = self.model.predict(text[: self.cfg.max_chars].replace("\n", " "), k=1)
             return labels[0].removeprefix("__label__").split("_")[0], float(scores[0])
-        lang, score = self.model.classify(text[:20000])
+        lang, score = self.model.classify(text[: self.cfg.max_chars])
         return lang, float(score)
 
     def filter(self, doc: Document) -> bool | tuple[bool, str]:

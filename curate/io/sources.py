@@ -20,6 +20,10 @@ from curate.io.formats import charset_from_content_type, decode_html, looks_bina
 HTML_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "application/xml", "text/xml")
 
 
+class UnreadableFile(Exception):
+    """The file holds nothing readable in its format (the reader reports it as ``corrupt_file``)."""
+
+
 @dataclass
 class Item:
     doc: Document | None = None
@@ -63,11 +67,15 @@ def warc_items(path: str, rel: str, opts: SourceOptions) -> Iterator[Item]:
 def _warc_records(fh, rel: str, opts: SourceOptions) -> Iterator[Item]:
     from warcio.archiveiterator import ArchiveIterator
 
+    records = 0
     with fh:
         for index, record in enumerate(ArchiveIterator(fh, arc2warc=True)):
+            records += 1
             if record.rec_type not in ("response", "resource", "conversion"):
                 continue
             yield _record_item(record, rel, index, opts)
+    if records == 0:
+        raise UnreadableFile("no WARC/ARC record could be read")
 
 
 def _record_item(record, rel: str, index: int, opts: SourceOptions) -> Item:

@@ -1,0 +1,133 @@
+"""Benchmark of the extract stage: extraction quality and speed, beside trafilatura alone, in one run.
+
+    .venv/bin/python bench/extract.py [--data ../shared/data] [--pages N]
+
+1. Quality: runs ``curate extract <trafilatura-eval>/html -o TMP --filters none --no-language-id`` (the real CLI,
+   2 tasks) and scores every page's output against ``evaldata.json`` the way trafilatura's own evaluation does
+   (whitespace-normalised substring tests: each "with" snippet found is a true positive, missing a false negative;
+   each "without" snippet found is a false positive, absent a true negative). Pages the stage dropped count as empty
+   output. Printed beside trafilatura's published F1 of 0.924 and beside ``trafilatura.extract`` run here on the
+   same pages with the same options.
+2. Speed: pages/s on one core of the whole stage (reader, decoding, trafilatura in its timeout sandbox, language ID,
+   all five heuristic filters, writing; one datatrove task, start-up included) beside a plain
+   ``trafilatura.extract`` loop over the same pages, measured in the same run; prints the ratio (target >= 0.8).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+PUBLISHED_F1 = 0.924  # trafilatura's documented F1 on this set (standard mode)
+
+
+def norm(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def score(outputs: dict[str, str], evaldata: dict) -> dict:
+    tp = fn = fp = tn = 0
+    for entry in evaldata.values():
+        out = norm(outputs.get(entry["file"], ""))
+        for snippet in entry.get("with", []):
+            if norm(snippet) in out:
+                tp += 1
+            else:
+                fn += 1
+        for snippet in entry.get("without", []):
+            if norm(snippet) in out:
+                fp += 1
+            else:
+                tn += 1
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": precision, "recall": recall, "f1": f1, "accuracy": (tp + tn) / (tp + tn + fp + fn)}
+
+
+def read_docs(folder: Path) -> dict[str, str]:
+    """id -> text of every kept document, plus "" for documents dropped as empty."""
+    texts = {}
+    for path in folder.glob("*.jsonl.gz"):
+        for line in gzip.open(path, "rt", encoding="utf-8"):
+            doc = json.loads(line)
+            texts[doc["id"]] = doc["text"]
+    return texts
+
+
+def html_pages(html_dir: Path, evaldata: dict, limit: int | None) -> list[tuple[str, bytes]]:
+    names = sorted(e["file"] for e in evaldata.values())[:limit]
+    return [(name, gzip.decompress((html_dir / f"{name}.gz").read_bytes())) for name in names]
+
+
+def quality(data: Path, tmp: Path, evaldata: dict, pages: list[tuple[str, bytes]]) -> None:
+    html_dir = tmp / "html"
+    html_dir.mkdir()
+    for name, raw in pages:
+        (html_dir / name).write_bytes(raw)
+    out = tmp / "quality"
+    cmd = [sys.executable, "-m", "curate", "extract", str(html_dir), "-o", str(out), "--filters", "none",
+           "--no-language-id", "--tasks", "2"]
+    subprocess.run(cmd, check=True, capture_output=True)
+    ours = score(read_docs(out / "extract"), {k: v for k, v in evaldata.items() if v["file"] in dict(pages)})
+
+    import trafilatura
+
+    plain = {name: trafilatura.extract(raw, include_comments=False, include_tables=True) or "" for name, raw in pages}
+    ref = score(plain, {k: v for k, v in evaldata.items() if v["file"] in dict(pages)})
+    print(f"\n== extraction quality on {len(pages)} trafilatura-eval pages ==")
+    print(f"{'':28} {'precision':>9} {'recall':>7} {'F1':>6}")
+    print(f"{'curate extract (CLI)':28} {ours['precision']:>9.3f} {ours['recall']:>7.3f} {ours['f1']:>6.3f}")
+    print(f"{'trafilatura.extract here':28} {ref['precision']:>9.3f} {ref['recall']:>7.3f} {ref['f1']:>6.3f}")
+    print(f"{'trafilatura published':28} {'':>9} {'':>7} {PUBLISHED_F1:>6.3f}")
+    print(f"F1 ratio ours/published: {ours['f1'] / PUBLISHED_F1:.3f}   (target: F1 >= 0.92)")
+
+
+def speed(tmp: Path, pages: list[tuple[str, bytes]]) -> None:
+    import trafilatura
+    from datatrove.executor import LocalPipelineExecutor
+
+    from curate.config import parse_config
+    from curate.pipeline import plan_run
+
+    html_dir = tmp / "html"
+    cfg = parse_config({"name": "bench", "output": str(tmp / "speed"), "input": {"paths": [str(html_dir)]},
+                        "executor": {"tasks": 1}, "extract": {}})
+    (group,) = plan_run(cfg)[0].plan.groups
+    start = time.perf_counter()
+    LocalPipelineExecutor(group.pipeline, tasks=1, workers=1, logging_dir=str(tmp / "speed-logs")).run()
+    ours = time.perf_counter() - start
+
+    start = time.perf_counter()
+    for _, raw in pages:
+        trafilatura.extract(raw, include_comments=False, include_tables=True)
+    plain = time.perf_counter() - start
+    n = len(pages)
+    print(f"\n== speed on one core, {n} pages ({sum(len(r) for _, r in pages) / 1e6:.1f} MB of HTML) ==")
+    print(f"{'curate extract stage (all steps)':36} {n / ours:8.1f} pages/s")
+    print(f"{'plain trafilatura.extract loop':36} {n / plain:8.1f} pages/s")
+    print(f"ratio ours/plain: {plain / ours:.2f}   (target >= 0.8)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
+    parser.add_argument("--pages", type=int, default=None, help="use only the first N pages (default: all 990)")
+    args = parser.parse_args()
+    evaldata = json.loads((args.data / "trafilatura-eval" / "evaldata.json").read_text())
+    pages = html_pages(args.data / "trafilatura-eval" / "html", evaldata, args.pages)
+    with tempfile.TemporaryDirectory() as tmp:
+        quality(args.data, Path(tmp), evaldata, pages)
+        speed(Path(tmp), pages)
+
+
+if __name__ == "__main__":
+    main()
