@@ -1,4 +1,4 @@
-"""The dedup work folder (``<out>/dedup/_work``): what each step writes and the next one reads.
+"""The dedup work folder (``<out>/dedup/_work/<fingerprint>``): what each step writes and the next one reads.
 
 All files are flat binary arrays of fixed-size records, appended while streaming and read back with
 ``np.memmap``, so a step touches only the part it needs. The folder must be on a filesystem every task sees

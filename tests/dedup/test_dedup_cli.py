@@ -7,7 +7,7 @@ import json
 from typer.testing import CliRunner
 
 from curate.cli import app
-from dedup_helpers import write_jsonl
+from tests.dedup.dedup_helpers import write_jsonl
 
 
 def test_cli_dedups_and_prints_the_summary(passages, tmp_path):

@@ -7,7 +7,7 @@ import pytest
 
 from curate.dedup.minhash import MinHasher, candidate_probability, normalized_words, optimal_bands_rows
 
-from dedup_helpers import jaccard, word_shingles
+from tests.dedup.dedup_helpers import jaccard, word_shingles
 
 
 def test_normalization_folds_unicode_forms_case_and_punctuation():

@@ -8,7 +8,7 @@ import pytest
 
 from curate.config import parse_config
 from curate.errors import ConfigError
-from dedup_helpers import jaccard, read_jsonl, run_dedup, write_jsonl
+from tests.dedup.dedup_helpers import jaccard, read_jsonl, run_dedup, write_jsonl
 
 
 def _edit(text: str, every: int) -> str:
