@@ -65,7 +65,8 @@ class CountTokens(PipelineStep):
         by_name = {s.name: s for s in self.sources}
         listing = [entry for s in self.sources for entry in list_files(s)]
         counter = load_counter(self.tokenizer)
-        records = [self._count_file(entry, by_name[entry.source], counter) for entry in assign(listing, world_size)[rank]]
+        mine = assign(listing, world_size)[rank]
+        records = [self._count_file(entry, by_name[entry.source], counter) for entry in mine]
         folders = {s.name: str(s.folder()) if s.folder() else None for s in self.sources}
         write_json_atomic(Path(self.work_dir) / f"{rank:05d}.json",
                           {"rank": rank, "world_size": world_size, "folders": folders, "files": records})

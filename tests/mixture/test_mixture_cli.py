@@ -3,6 +3,7 @@ exports and chart, and every user error (bad specs, missing folders, unknown tok
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -62,8 +63,6 @@ def test_manifest_keys_and_counts_equal_an_independent_recount(mixed, corpus, ne
 
 
 def test_file_hashes_are_the_files_sha256(mixed):
-    import hashlib
-
     manifest = json.loads((mixed / "manifest.json").read_text())
     for source in manifest["sources"].values():
         for f in source["files"]:
@@ -229,3 +228,23 @@ def test_verify_catches_a_wrong_count(mixed, tmp_path):
     result = CliRunner().invoke(app, ["mixture-verify", str(edited)])
     assert result.exit_code == 1
     assert "tokens recounted, manifest says" in result.output and "files sum to" in result.output
+
+
+def test_corrupt_file_is_reported_and_left_out(corpus, tmp_path, neox_json, recount):
+    import shutil
+
+    folder = tmp_path / "books"
+    shutil.copytree(corpus["books"], folder)
+    good = sorted(p for p in folder.rglob("*.jsonl.gz") if "rejected" not in p.parts)
+    broken = folder / "broken.jsonl.gz"
+    broken.write_bytes(good[0].read_bytes()[:2000])  # a truncated gzip stream
+    out = tmp_path / "out"
+    result = run_mixture("-s", f"books={folder}", "--budget", "1M", "-o", str(out), "-t", "2")
+    assert result.exit_code == 0, result.output
+    manifest = yaml.safe_load((out / "manifest.yaml").read_text())
+    assert sorted(f["path"] for f in manifest["sources"]["books"]["files"]) == sorted(str(p) for p in good)
+    assert manifest["sources"]["books"]["unique_tokens"] == recount(good, neox_json)[1]
+    assert f"warning: file {broken} (books) could not be read and was left out" in \
+        (out / "report" / "mixture.txt").read_text()
+    assert count_stats(out)["files_unreadable"] == 1
+    assert not list((out / "mixture" / "_cache").rglob(f"{hashlib.sha256(broken.read_bytes()).hexdigest()}*"))
