@@ -13,7 +13,7 @@ from curate.cli_common import DryRunOpt, ExecutorOpt, FormatOpt, OutputOpt, Task
 def register(app: typer.Typer) -> None:
     @app.command()
     def dedup(
-        inputs: Annotated[list[Path], typer.Argument(help="JSONL/Parquet documents (or crawl files), files or folders")],
+        inputs: Annotated[list[Path], typer.Argument(help="documents (JSONL, Parquet, crawl files)")],
         output: OutputOpt,
         threshold: Annotated[float, typer.Option(help="Jaccard similarity that makes two documents duplicates")] = 0.8,
         ngram: Annotated[int, typer.Option(help="words per shingle")] = 5,
@@ -23,7 +23,7 @@ def register(app: typer.Typer) -> None:
         keep: Annotated[
             str, typer.Option(help="survivor of a cluster, by these keys in order: score, length, first")
         ] = "score,length,first",
-        score_key: Annotated[str, typer.Option(help="metadata key of the quality score for --keep score")] = "edu_score",
+        score_key: Annotated[str, typer.Option(help="metadata key of the score for --keep score")] = "edu_score",
         no_verify: Annotated[
             bool, typer.Option("--no-verify", help="trust LSH candidates without the exact Jaccard check")
         ] = False,

@@ -34,8 +34,8 @@ class DedupConfig(StrictModel):
     keep: list[SurvivorKey] = Field(
         default_factory=lambda: ["score", "length", "first"],
         description="which document of a cluster survives, by these keys in order: score (highest score_key "
-        "value; documents without one rank last), length (most characters after normalization), first (earliest input file, then "
-        "position in it; always the final tie-break)",
+        "value; documents without one rank last), length (most characters after normalization), first "
+        "(earliest input file, then position in it; always the final tie-break)",
     )
     score_key: str = Field("edu_score", description="metadata key of the quality score used by keep: score")
     seed: int = Field(1, description="seed of the hash functions; the same on every task and every run")

@@ -112,4 +112,4 @@ class WorkDir:
         if rank not in cache:
             cache[rank] = (self.read(self.ids(rank), np.uint8), self.read(self.id_offsets(rank), np.uint64))
         data, offsets = cache[rank]
-        return bytes(data[int(offsets[index]) : int(offsets[index + 1])]).decode("utf-8")
+        return bytes(data[int(offsets[index]) : int(offsets[index + 1])]).decode("utf-8", errors="surrogatepass")

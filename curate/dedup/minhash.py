@@ -110,7 +110,8 @@ class MinHasher:
         """Signatures, exact hashes and shingles of every text of the batch."""
         normalized = [normalize(t) for t in texts]
         sizes = np.fromiter((len(t) + 1 for t in normalized), dtype=np.int64, count=len(texts))
-        codes = np.frombuffer(("\n".join(normalized) + "\n").encode("utf-32-le"), dtype=np.uint32)
+        joined = "\n".join(normalized) + "\n"
+        codes = np.frombuffer(joined.encode("utf-32-le", errors="surrogatepass"), dtype=np.uint32)
         words, starts = self._word_hashes(codes)
         doc_of_word = np.searchsorted(np.cumsum(sizes), starts, side="right")
         counts = np.bincount(doc_of_word, minlength=len(texts)).astype(np.int64)

@@ -86,7 +86,7 @@ class DedupSignatures(PipelineStep):
         for i, doc in enumerate(batch):
             records["file"][i], records["pos"][i], keys[i] = state.locate(doc)
         docs_f.write(records.tobytes())
-        ids = [str(doc.id).encode("utf-8") for doc in batch]
+        ids = [str(doc.id).encode("utf-8", errors="surrogatepass") for doc in batch]
         off_f.write((state.id_bytes + np.cumsum([len(x) for x in ids], dtype=np.uint64)).tobytes())
         ids_f.write(b"".join(ids))
         state.id_bytes += sum(len(x) for x in ids)
@@ -95,8 +95,8 @@ class DedupSignatures(PipelineStep):
 
         has_words = h.n_words > 0
         index = state.docs_written + np.flatnonzero(has_words)
-        band_values = [h.exact[has_words, None], self.hasher.band_hashes(h.signatures[has_words], self.bands, self.rows)]
-        for f, column in zip(band_fs, np.hstack(band_values).T):
+        lsh = self.hasher.band_hashes(h.signatures[has_words], self.bands, self.rows)
+        for f, column in zip(band_fs, np.hstack([h.exact[has_words, None], lsh]).T):
             out = np.empty(len(column), dtype=BAND_DTYPE)
             out["hash"], out["key"], out["index"] = column, keys[has_words], index
             f.write(out.tobytes())
@@ -129,7 +129,8 @@ class _ShardState:
             self._next_pos[path] = 0
         pos = self._next_pos[path]
         self._next_pos[path] = pos + 1
-        return self._file_index[path], pos, xxhash.xxh3_64_intdigest(f"{path}\0{pos}".encode("utf-8"))
+        key = xxhash.xxh3_64_intdigest(f"{path}\0{pos}".encode("utf-8", errors="surrogatepass"))
+        return self._file_index[path], pos, key
 
 
 def _score(doc: Document, key: str) -> float:

@@ -80,3 +80,9 @@ def test_default_bands_rows_catch_pairs_at_the_threshold():
     assert (bands, rows) == (14, 8)  # datatrove's default layout falls out of the FN-weighted optimum
     assert candidate_probability(0.8, bands, rows) > 0.9
     assert candidate_probability(0.3, bands, rows) < 0.001
+
+
+def test_lone_surrogates_and_astral_characters_do_not_break_hashing():
+    h = MinHasher(16, 2).hash_batch(["broken \ud800 text here", "broken text here", "emoji 😀 words 😀"])
+    assert list(h.n_words) == [3, 3, 4]  # a lone surrogate separates words; astral characters are word characters
+    assert h.exact[0] == h.exact[1]
