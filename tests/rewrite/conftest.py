@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from rewrite_helpers import extract_pages
+from tests.rewrite.rewrite_helpers import extract_pages
 
 from curate.llm import LlamaServer
 

@@ -1,10 +1,11 @@
-"""Helpers shared by the rewrite and plurality tests (imported by name: pytest puts this folder on sys.path)."""
+"""Helpers shared by the rewrite and plurality tests: real pages, running the stage, reading its output."""
 
 from __future__ import annotations
 
 import gzip
-import json
 from pathlib import Path
+
+from tests.helpers import read_jsonl_gz, run_pipeline  # noqa: F401  (re-exported for the tests)
 
 # real English pages from trafilatura's evaluation set (../shared/data/trafilatura-eval), cut to keep LLM time small
 PAGES = {"verge-ios13": "theverge.com.ios13.html", "lemire-json": "lemire.me.json.html",
@@ -25,18 +26,7 @@ def extract_pages(shared_data: Path) -> dict[str, str]:
 
 
 def run_stage(output: Path, inputs: list[Path], block: dict, tasks: int = 1, fmt: str = "jsonl"):
-    """Run the rewrite stage through the real driver (datatrove's LocalPipelineExecutor); returns the funnel."""
-    from curate.config import parse_config
-    from curate.pipeline import execute, plan_run
-
-    cfg = parse_config({"name": "t", "output": str(output), "input": {"paths": [str(p) for p in inputs],
-                        "format": fmt}, "executor": {"tasks": tasks}, "rewrite": block})
-    return execute(cfg, plan_run(cfg), echo=lambda *_: None)[0]
-
-
-def read_jsonl_gz(folder: Path, pattern: str = "*.jsonl.gz") -> list[dict]:
-    rows = []
-    for path in sorted(folder.glob(pattern)):
-        with gzip.open(path, "rt") as f:
-            rows.extend(json.loads(line) for line in f if line.strip())
-    return rows
+    """Run the rewrite stage through the real driver (datatrove's LocalPipelineExecutor); returns its funnel."""
+    data = {"name": "t", "output": str(output), "input": {"paths": [str(p) for p in inputs], "format": fmt},
+            "executor": {"tasks": tasks}, "rewrite": block}
+    return run_pipeline(data)[0]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from rewrite_helpers import read_jsonl_gz
+from tests.rewrite.rewrite_helpers import read_jsonl_gz
 
 from curate.plurality.cli import run_plurality
 

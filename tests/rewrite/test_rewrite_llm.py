@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from rewrite_helpers import PAGES, read_jsonl_gz, run_stage
+from tests.rewrite.rewrite_helpers import PAGES, read_jsonl_gz, run_stage
 
 pytestmark = pytest.mark.llm
 ALL_STYLES = ["textbook", "discussion", "reasoning", "diverse_qa", "distill", "extract_knowledge",
@@ -27,6 +27,7 @@ def one_page(pages: Path, tmp_path: Path, doc_id: str) -> Path:
     return out
 
 
+@pytest.mark.slow
 def test_every_style_is_generated_validated_and_accounted_for(llm_server, pages, tmp_path):
     page = one_page(pages, tmp_path, "jarman-garden")
     block = {"styles": ALL_STYLES, "llm": {"endpoint": llm_server.url}, "max_tokens": 200, "temperature": 0.3,
@@ -69,6 +70,7 @@ def test_prompt_over_the_context_is_a_request_error_drop(llm_server, pages, tmp_
     assert "400" in doc["metadata"]["error"]
 
 
+@pytest.mark.slow
 def test_local_servers_per_task_are_started_and_stopped(pages, tmp_path):
     """End to end with LocalPipelineExecutor(tasks=2): each task starts its own llama.cpp server, then stops it."""
     block = {"styles": ["knowledge_list"], "max_tokens": 48, "temperature": 0, "min_score": 3}
@@ -92,10 +94,11 @@ def _stats(out: Path, group: str) -> dict:
     return {k: (v["total"] if isinstance(v, dict) else v) for step in stats for k, v in step["stats"].items()}
 
 
+@pytest.mark.slow
 def test_killed_run_resumes_without_regenerating(llm_server, pages, tmp_path):
     out = tmp_path / "out"
     cmd = [sys.executable, "-c", "from curate.cli import app; app()", "rewrite", str(pages), "-o", str(out), "--styles", "distill,textbook",
-           "--endpoint", llm_server.url, "--max-tokens", "40", "--tasks", "1"]
+           "--endpoint", llm_server.url, "--max-tokens", "24", "--tasks", "1"]
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
     proc = subprocess.Popen(cmd, env=env, start_new_session=True, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
@@ -114,7 +117,7 @@ def test_killed_run_resumes_without_regenerating(llm_server, pages, tmp_path):
         proc.wait()
     assert done >= 2, "the run finished or stalled before it could be killed"
     funnel = run_stage(out, [pages], {"styles": ["distill", "textbook"], "llm": {"endpoint": llm_server.url},
-                                      "max_tokens": 40})
+                                      "max_tokens": 24})
     assert funnel.docs_in == 6 and funnel.unaccounted == 0
     generated = read_jsonl_gz(out / "rewrite" / "_work" / "generated")
     assert sorted(d["id"] for d in generated) == sorted(f"{p}#{s}" for p in PAGES for s in ("distill", "textbook"))
