@@ -19,6 +19,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import os
+import time
 from pathlib import Path
 
 from datatrove.data import Document, DocumentsPipeline
@@ -70,8 +71,10 @@ class InputReader(PipelineStep):
         id_key: str = "id",
         limit: int = -1,
         max_bytes: int = 10_000_000,
+        progress_every_s: float = 15.0,
     ):
         super().__init__()
+        self.progress_every_s = progress_every_s
         self.paths = list(paths)
         self.format = format
         self.glob = glob
@@ -85,11 +88,14 @@ class InputReader(PipelineStep):
             yield from data
         files = list_input_files(self.paths, self.glob)[rank::world_size]
         problems = _ProblemLog(self.problems_dir, rank)
+        progress = _Progress(rank, len(files), self.progress_every_s)
         yielded = 0
         try:
             for path, rel in files:
                 self.stat_update("input_files")
+                progress.file_started(rel)
                 for item in self._read_file(path, rel, problems):
+                    progress.record()
                     if item.problem:
                         problems.add(item.problem)
                     if item.doc is None:
@@ -127,6 +133,36 @@ class InputReader(PipelineStep):
         self.stat_update(STAT_IN_BYTES, value=text_bytes(doc))
         if self.rejects is not None:
             self.rejects.reject(self, doc, reason, rank)
+
+
+class _Progress:
+    """Logs a task's progress (files, records, rate) every ``every_s`` seconds through datatrove's logger, which
+    shows rank 0 on the console and every rank in its log file."""
+
+    def __init__(self, rank: int, n_files: int, every_s: float):
+        self.rank, self.n_files, self.every_s = rank, n_files, every_s
+        self.files = self.records = 0
+        self.start = self.last = time.monotonic()
+
+    def file_started(self, rel: str) -> None:
+        self.files += 1
+        self._maybe_log(rel)
+
+    def record(self) -> None:
+        self.records += 1
+        if self.records % 64 == 0:
+            self._maybe_log(None)
+
+    def _maybe_log(self, rel: str | None) -> None:
+        now = time.monotonic()
+        if now - self.last < self.every_s:
+            return
+        from datatrove.utils.logging import logger
+
+        self.last = now
+        rate = self.records / max(now - self.start, 1e-9)
+        where = f", now {rel}" if rel else ""
+        logger.info(f"rank {self.rank}: file {self.files}/{self.n_files}, {self.records} records, {rate:.1f}/s{where}")
 
 
 class _ProblemLog:
