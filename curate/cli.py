@@ -38,6 +38,7 @@ _COMMAND_MODULES = (
     "curate.mixture.cli",
     "curate.rewrite.cli",
     "curate.plurality.cli",
+    "curate.status",
 )
 
 

@@ -1,18 +1,22 @@
 """The driver: turns a validated :class:`~curate.config.RunConfig` into datatrove executors and runs them.
 
 Stages run in the fixed order of :data:`curate.stages.STAGE_ORDER`; each configured stage reads what the previous
-configured stage kept. Locally each step group runs to completion before the next starts; on Slurm all groups are
-submitted at once, chained with ``--dependency`` (``kill-on-invalid-dep`` so a failure cancels its dependents), and
-the driver waits for the queue to drain before it writes the funnel. Re-running the same command resumes: datatrove
-skips every task whose completion marker exists.
+configured stage kept. Locally and on Ray each step group runs to completion before the next starts; on Slurm all
+groups are submitted at once, chained with ``--dependency`` (``kill-on-invalid-dep`` so a failure cancels its
+dependents), and the driver waits for the queue to drain before it writes the funnel. Re-running the same command
+resumes: datatrove skips every task whose completion marker exists, and a Slurm step is resubmitted with only its
+incomplete ranks. ``logs/curate_run.json`` records the run for ``curate status``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
+import socket
 import subprocess
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,10 +24,11 @@ import yaml
 
 from curate.config import RunConfig
 from curate.errors import ConfigError, CurateError
-from curate.executors import build_executor
+from curate.executors import build_executor, check_sbatch_safe, ray_session, slurm_logs_folder
 from curate.report.funnel import StageFunnel, render, stage_funnel, write_funnel
 from curate.stage import StageContext, StagePlan
 from curate.stages import STAGE_ORDER, available, planner
+from curate.status import driver_alive, read_run_record, run_status, write_run_record
 
 
 @dataclass
@@ -85,65 +90,167 @@ def describe(cfg: RunConfig, planned: list[PlannedStage]) -> str:
 
 
 def execute(cfg: RunConfig, planned: list[PlannedStage], echo=print) -> list[StageFunnel]:
-    """Run the planned stages on the configured executor; returns (and writes) the funnel."""
-    if cfg.executor.kind == "slurm":
+    """Run the planned stages on the configured executor; returns (and writes) the funnel.
+
+    Before anything runs, the run record that ``curate status`` reads is written (``logs/curate_run.json``), and a
+    run whose previous submission is still active (its Slurm jobs queued, or its driver alive) is refused, so two
+    drivers never write the same ranks. Re-running after a failure runs only the tasks without a completion marker.
+    """
+    _refuse_if_active(cfg)
+    kind = cfg.executor.kind
+    if kind == "slurm":
         _submit_slurm(cfg, planned, echo)
         if not cfg.executor.slurm.wait:
-            echo("submitted; follow with `curate status OUTPUT`, re-run the same command to resume")
+            echo(f"submitted; follow with `curate status {cfg.output}`, re-run the same command to resume")
             return []
-        _wait_slurm(cfg, planned, echo)
-        for ps in planned:
-            _check_complete(ps)
-            if ps.plan.finalize:
-                ps.plan.finalize()
+        try:
+            _wait_slurm(cfg, planned, echo)
+            for ps in planned:
+                _check_complete(ps, cfg)
+                if ps.plan.finalize:
+                    ps.plan.finalize()
+        finally:
+            _mark_finished(cfg)
     else:
-        for ps in planned:
-            for g in ps.plan.groups:
-                build_executor(cfg.executor, g, ps.ctx.logs_dir(g.name), _job_name(cfg, g.name)).run()
-            _check_complete(ps)
-            if ps.plan.finalize:
-                ps.plan.finalize()
-            echo(render([stage_funnel(ps.name, ps.log_dirs())]))
+        _record_run(cfg, planned, {})
+        try:
+            with ray_session(cfg.executor.ray) if kind == "ray" else nullcontext():
+                _run_in_order(cfg, planned, echo)
+        finally:
+            _mark_finished(cfg)
     funnels = [stage_funnel(ps.name, ps.log_dirs()) for ps in planned]
     path = write_funnel(funnels, Path(cfg.output) / "report")
-    if len(funnels) > 1:
+    if len(funnels) > 1 or kind == "slurm":
         echo(render(funnels))
     echo(f"funnel written to {path}")
     return funnels
+
+
+def _run_in_order(cfg: RunConfig, planned: list[PlannedStage], echo) -> None:
+    """Local and Ray: each step group runs to completion (or fails) before the next one starts."""
+    for ps in planned:
+        for g in ps.plan.groups:
+            try:
+                build_executor(cfg.executor, g, ps.ctx.logs_dir(g.name), _job_name(cfg, g.name)).run()
+            except Exception:
+                _check_group(ps, g, cfg)  # a task failed: report which, with its log, as a user-facing error
+                raise
+            _check_group(ps, g, cfg)
+        if ps.plan.finalize:
+            ps.plan.finalize()
+        echo(render([stage_funnel(ps.name, ps.log_dirs())]))
 
 
 def _job_name(cfg: RunConfig, group: str) -> str:
     return f"{cfg.name}.{group}"
 
 
-def _check_complete(ps: PlannedStage) -> None:
-    """Fail loudly when a task of the stage did not complete (its log says why); a re-run resumes."""
+def _check_complete(ps: PlannedStage, cfg: RunConfig) -> None:
     for g in ps.plan.groups:
-        log_dir = ps.ctx.logs_dir(g.name)
-        tasks = g.tasks or ps.ctx.executor.tasks
-        done = len(list((log_dir / "completions").glob("*"))) if (log_dir / "completions").is_dir() else 0
-        if done < tasks:
+        _check_group(ps, g, cfg)
+
+
+def _check_group(ps: PlannedStage, g, cfg: RunConfig) -> None:
+    """Fail loudly when a task of the step did not complete, naming the failed tasks' logs; a re-run resumes."""
+    log_dir = ps.ctx.logs_dir(g.name)
+    tasks = g.tasks or ps.ctx.executor.tasks
+    done = len(list((log_dir / "completions").glob("*"))) if (log_dir / "completions").is_dir() else 0
+    if done >= tasks:
+        return
+    _mark_finished(cfg)
+    failed = next((s.failed for s in run_status(Path(cfg.output))[1] if s.group == g.name), [])
+    detail = "".join(f"\n  rank {f.rank}: {f.error}" + "".join(f"\n    log: {p}" for p in f.logs) for f in failed)
+    raise CurateError(
+        f"step {g.name}: {tasks - done} of {tasks} task(s) did not complete{detail}\n"
+        f"`curate status {cfg.output}` shows every step; fix the cause and re-run the same command: only the tasks "
+        "that did not complete run again"
+    )
+
+
+def _record_run(cfg: RunConfig, planned: list[PlannedStage], executors: dict[str, object]) -> None:
+    """Write the run record (:mod:`curate.status`): the steps, their logging folders and Slurm job ids."""
+    now = time.time()
+    groups = []
+    for ps in planned:
+        for g in ps.plan.groups:
+            log_dir = ps.ctx.logs_dir(g.name)
+            job_id = getattr(executors.get(g.name), "job_id", None)
+            groups.append({
+                "stage": ps.name, "group": g.name, "tasks": g.tasks or cfg.executor.tasks, "log_dir": str(log_dir),
+                "job_name": _job_name(cfg, g.name), "job_id": None if job_id in (None, -1) else str(job_id),
+                "slurm_logs": slurm_logs_folder(cfg.executor, log_dir), "submitted": now,
+            })
+    write_run_record(Path(cfg.output), {
+        "name": cfg.name, "run_id": run_id(cfg), "output": cfg.output, "executor": cfg.executor.kind,
+        "started": now, "host": socket.gethostname(), "pid": os.getpid(), "finished": False, "groups": groups,
+    })
+
+
+def _mark_finished(cfg: RunConfig) -> None:
+    record = read_run_record(Path(cfg.output))
+    if record is not None and record.get("pid") == os.getpid() and not record.get("finished"):
+        write_run_record(Path(cfg.output), record | {"finished": True})
+
+
+def _refuse_if_active(cfg: RunConfig) -> None:
+    """Refuse to start while the previous submission into the same output folder is still active."""
+    record = read_run_record(Path(cfg.output))
+    if record is None:
+        return
+    if record.get("pid") != os.getpid() and driver_alive(record):
+        raise CurateError(
+            f"a run into {cfg.output} is still going (pid {record['pid']} on this host); wait for it or stop it"
+        )
+    ids = [g["job_id"] for g in record.get("groups", []) if g.get("job_id")]
+    if record.get("executor") == "slurm" and ids:
+        res = subprocess.run(["squeue", "-h", "-j", ",".join(ids), "-o", "%i"], capture_output=True, text=True)
+        if res.returncode == 0 and res.stdout.strip():
             raise CurateError(
-                f"step {g.name}: {tasks - done} of {tasks} task(s) did not complete; see {log_dir}/logs/ "
-                "and re-run the same command to resume the missing tasks"
+                f"Slurm jobs of the previous submission into {cfg.output} are still queued or running "
+                f"({', '.join(sorted(set(res.stdout.split())))}); wait for them (`curate status {cfg.output}`) "
+                "or scancel them, then re-run"
             )
 
 
 def _submit_slurm(cfg: RunConfig, planned: list[PlannedStage], echo) -> None:
-    previous = None
+    """Submit every step group as one job array, each depending on the previous one (afterok).
+
+    Groups whose tasks are all complete are skipped (datatrove's job id -1), and only the incomplete ranks of the
+    others are submitted: that is the resume.
+    """
+    names = [_job_name(cfg, g.name) for ps in planned for g in ps.plan.groups]
+    check_sbatch_safe(cfg.executor, Path(cfg.output), names)
+    previous, executors = None, {}
     for ps in planned:
         for g in ps.plan.groups:
             previous = build_executor(cfg.executor, g, ps.ctx.logs_dir(g.name), _job_name(cfg, g.name), previous)
-    previous.run()  # launches its dependencies first
-    echo(f"submitted {sum(len(ps.plan.groups) for ps in planned)} Slurm job(s) for run {cfg.name}")
+            executors[g.name] = previous
+    try:
+        previous.run()  # launches its dependencies first
+    except subprocess.CalledProcessError as err:
+        raise CurateError(f"sbatch failed (exit status {err.returncode}); its message is above") from None
+    finally:
+        _record_run(cfg, planned, executors)
+    submitted = {n: e.job_id for n, e in executors.items() if e.job_id not in (None, -1)}
+    skipped = [n for n, e in executors.items() if e.job_id == -1]
+    echo(f"submitted {len(submitted)} Slurm job array(s) for run {cfg.name}: "
+         + ", ".join(f"{n}={j}" for n, j in submitted.items())
+         + (f"; already complete: {', '.join(skipped)}" if skipped else ""))
 
 
 def _wait_slurm(cfg: RunConfig, planned: list[PlannedStage], echo, poll_s: float = 2.0) -> None:
-    names = ",".join(_job_name(cfg, g.name) for ps in planned for g in ps.plan.groups)
-    while True:
-        res = subprocess.run(["squeue", "-h", "--name", names, "-o", "%i"], capture_output=True, text=True)
-        if res.returncode != 0:
+    """Poll ``squeue`` until none of the run's jobs is left (no ``sacct``: it needs accounting), echoing progress."""
+    record = read_run_record(Path(cfg.output)) or {}
+    ids = [g["job_id"] for g in record.get("groups", []) if g.get("job_id")]
+    last = None
+    while ids:
+        res = subprocess.run(["squeue", "-h", "-j", ",".join(ids), "-o", "%i"], capture_output=True, text=True)
+        if res.returncode != 0 and "Invalid job id" not in res.stderr:
             raise CurateError(f"squeue failed while waiting for the jobs: {res.stderr.strip()}")
+        progress = ", ".join(f"{s.group} {s.done}/{s.tasks}" for s in run_status(Path(cfg.output))[1])
+        if progress != last:
+            echo(f"done: {progress}")
+            last = progress
         if not res.stdout.strip():
             return
         time.sleep(poll_s)

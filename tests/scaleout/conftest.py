@@ -1,0 +1,63 @@
+"""Fixtures of the scale-out tests: the Slurm cluster, a small sharded subset of the quickstart WARC, configs
+derived from the quickstart's, and the quickstart's local run (the reference the Slurm and Ray runs must equal)."""
+
+from __future__ import annotations
+
+import gzip
+import io
+from pathlib import Path
+
+import pytest
+import yaml
+from warcio.archiveiterator import ArchiveIterator
+from warcio.warcwriter import WARCWriter
+
+from tests.cluster.fixture import slurm_cluster  # noqa: F401  (the session-scoped cluster)
+from tests.scaleout.scaleout_helpers import QUICKSTART, curate
+
+SHARDS, PAGES_PER_SHARD = 4, 6
+
+
+@pytest.fixture(scope="session")
+def warc_shards(tmp_path_factory) -> Path:
+    """A folder of 4 WARC files of 6 real pages each, taken from the quickstart's WARC (every 8th record), so a
+    run has one input file per task and every task has work to do."""
+    folder = tmp_path_factory.mktemp("shards")
+    records = []
+    with open(QUICKSTART.parent.parent / "data" / "quickstart" / "pages.warc.gz", "rb") as f:
+        for i, rec in enumerate(ArchiveIterator(f)):
+            if i % 8 == 0 and len(records) < SHARDS * PAGES_PER_SHARD:
+                records.append((rec.rec_headers, rec.http_headers, rec.content_stream().read()))
+    for shard in range(SHARDS):
+        with gzip.open(folder / f"shard_{shard}.warc.gz", "wb") as out:
+            writer = WARCWriter(out, gzip=False)
+            for headers, http, body in records[shard::SHARDS]:
+                uri = headers.get_header("WARC-Target-URI")
+                writer.write_record(writer.create_warc_record(uri, "response", payload=io.BytesIO(body),
+                                                              http_headers=http))
+    return folder
+
+
+def derived_config(path: Path, output: Path, inputs: list[Path], stages: tuple[str, ...], **executor) -> Path:
+    """Write a config at ``path``: the quickstart's stage blocks (only ``stages``), reading ``inputs``."""
+    data = yaml.safe_load(QUICKSTART.read_text())
+    data = {k: v for k, v in data.items() if k not in STAGE_KEYS or k in stages}
+    from curate.config import PATH_KEYS, _resolve_paths
+
+    data = _resolve_paths(data, QUICKSTART.parent.resolve(), PATH_KEYS)  # the quickstart's relative paths
+    data["output"] = str(output)
+    data["input"] = {"paths": [str(p) for p in inputs], "format": "auto"}
+    data["executor"] = {**data.get("executor", {}), **executor}
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+STAGE_KEYS = ("extract", "dedup", "score", "decontam", "rewrite", "mixture")
+
+
+@pytest.fixture(scope="session")
+def local_quickstart(tmp_path_factory) -> Path:
+    """The quickstart run locally, as `curate run configs/quickstart.yaml` (output in a temporary folder)."""
+    out = tmp_path_factory.mktemp("quickstart") / "local"
+    curate("run", str(QUICKSTART), "-o", str(out), "--executor", "local")
+    return out

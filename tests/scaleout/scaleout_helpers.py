@@ -1,0 +1,46 @@
+"""Helpers of the scale-out tests: run the real CLI, read back what each stage kept."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import read_jsonl_gz
+
+REPO = Path(__file__).resolve().parents[2]
+QUICKSTART = REPO / "configs" / "quickstart.yaml"
+STAGES = ("extract", "dedup", "score", "decontam", "rewrite", "mixture")
+
+
+def curate(*args: str, check: bool = True, timeout: float = 3600) -> subprocess.CompletedProcess:
+    """Run ``curate ARGS`` in a subprocess (the real CLI); fail the test with its output when it fails."""
+    res = subprocess.run([sys.executable, "-m", "curate", *args], cwd=REPO, capture_output=True, text=True,
+                         timeout=timeout)
+    if check and res.returncode != 0:
+        pytest.fail(f"curate {' '.join(args)} exited {res.returncode}\n{res.stdout[-4000:]}\n{res.stderr[-6000:]}")
+    return res
+
+
+def kept_by_stage(out: Path) -> dict[str, list[dict]]:
+    """The documents each stage kept (``<out>/<stage>/*.jsonl.gz``), sorted by id, for stages that wrote any."""
+    kept = {}
+    for stage in STAGES:
+        docs = read_jsonl_gz(Path(out) / stage)
+        if docs:
+            kept[stage] = sorted(docs, key=lambda d: d["id"])
+    return kept
+
+
+def kept_ids(out: Path) -> dict[str, list[str]]:
+    return {stage: [d["id"] for d in docs] for stage, docs in kept_by_stage(out).items()}
+
+
+def rejected_ids(out: Path, stage: str) -> dict[str, list[str]]:
+    """reason -> sorted ids of the documents a stage dropped."""
+    root = Path(out) / stage / "rejected"
+    if not root.is_dir():
+        return {}
+    return {d.name: sorted(x["id"] for x in read_jsonl_gz(d)) for d in sorted(root.iterdir()) if d.is_dir()}
