@@ -34,6 +34,8 @@ app = typer.Typer(
 _COMMAND_MODULES = (
     "curate.extract.cli",
     "curate.dedup.cli",
+    "curate.score.cli",
+    "curate.classify.cli",
     "curate.decontam.cli",
     "curate.mixture.cli",
     "curate.rewrite.cli",

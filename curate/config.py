@@ -25,6 +25,7 @@ from curate.dedup.config import DedupConfig
 from curate.extract.config import ExtractConfig
 from curate.mixture.config import MixtureConfig
 from curate.rewrite.config import RewriteConfig
+from curate.score.config import ScoreConfig
 
 
 InputFormat = Literal["auto", "warc", "wet", "html", "jsonl", "parquet"]
@@ -97,6 +98,7 @@ class RunConfig(StrictModel):
     executor: ExecutorConfig = Field(default_factory=ExecutorConfig)
     extract: ExtractConfig | None = None
     dedup: DedupConfig | None = None
+    score: ScoreConfig | None = None
     decontam: DecontamConfig | None = None
     mixture: MixtureConfig | None = None
     rewrite: RewriteConfig | None = None

@@ -13,6 +13,7 @@ STAGE_ORDER = ("extract", "dedup", "score", "decontam", "rewrite", "mixture")
 _PLANNERS = {
     "extract": "curate.extract.stage",
     "dedup": "curate.dedup.stage",
+    "score": "curate.score.stage",
     "decontam": "curate.decontam.stage",
     "mixture": "curate.mixture.stage",
     "rewrite": "curate.rewrite.stage",

@@ -1,0 +1,35 @@
+"""Classifier kinds behind one scikit-learn-style interface (:class:`~curate.classify.models.base.TextClassifier`).
+
+- ``fasttext``: supervised fastText with word bigrams (DCLM's recipe); CPU, thousands of documents per second.
+- ``embedding``: a frozen sentence-transformers encoder with a small torch head (FineWeb-Edu's recipe).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from curate.classify.models.base import TextClassifier, read_meta
+
+KINDS = ("fasttext", "embedding")
+
+
+def model_class(kind: str) -> type[TextClassifier]:
+    """The class implementing a kind (imported on demand: torch is heavy)."""
+    if kind == "fasttext":
+        from curate.classify.models.fasttext_kind import FastTextClassifier
+
+        return FastTextClassifier
+    if kind == "embedding":
+        from curate.classify.models.embedding_kind import EmbeddingClassifier
+
+        return EmbeddingClassifier
+    raise ValueError(f"unknown classifier kind {kind!r}; allowed: {', '.join(KINDS)}")
+
+
+def build_model(kind: str, params: dict) -> TextClassifier:
+    return model_class(kind)(**params)
+
+
+def load_model(folder: str | Path) -> TextClassifier:
+    """Load a saved model of any kind from its folder (its ``meta.json`` names the kind)."""
+    return model_class(read_meta(folder)["kind"]).load(folder)

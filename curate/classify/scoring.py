@@ -1,0 +1,92 @@
+"""A trained classifier folder, ready to score texts: its recipe (label scale) plus its fitted model.
+
+:func:`score_texts` scores one batch with several classifiers; embedding classifiers that share an encoder
+(same model and sequence length) share one encoding pass. What a score means depends on the label scale:
+
+- ordinal (``edu``, ``content``): ``score`` is the predicted value on the class-index scale (the expected class
+  index, or a regression head's output), ``int`` its rounded class index;
+- categorical (``topic``): ``int`` is the most probable class, ``score`` its probability, ``label`` its name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from curate.classify.models import load_model
+from curate.classify.models.base import META_FILE
+from curate.classify.recipe import Recipe, load_recipe
+from curate.errors import ConfigError
+
+
+@dataclass
+class Scores:
+    score: np.ndarray  # float per text
+    ints: np.ndarray  # int per text
+    labels: list[str] | None  # class names (categorical only)
+
+
+def check_trained(folder: str | Path) -> Recipe:
+    """The recipe of a trained classifier folder; a ConfigError saying how to train it otherwise."""
+    recipe = load_recipe(folder)
+    if not (recipe.model_dir / META_FILE).is_file():
+        raise ConfigError(f"classifier {folder} has no trained model ({recipe.model_dir}/{META_FILE} is missing); "
+                          f"train it first: curate classifier train {folder}")
+    return recipe
+
+
+class LoadedClassifier:
+    """A recipe and its fitted model; ``device`` overrides the embedding kind's device."""
+
+    def __init__(self, folder: str | Path, device: str | None = None):
+        self.recipe = check_trained(folder)
+        self.model = load_model(self.recipe.model_dir)
+        if device is not None and hasattr(self.model, "head_"):
+            from curate.classify.models.encoder import resolve_device
+
+            self.model.device = device
+            self.model.head_.to(resolve_device(device))
+
+    @property
+    def name(self) -> str:
+        return self.recipe.name
+
+    def encoder_key(self) -> tuple | None:
+        m = self.model
+        return (m.encoder, m.max_seq_length) if m.kind == "embedding" else None
+
+    def scores(self, texts: list[str], embeddings: np.ndarray | None = None) -> Scores:
+        """Score texts (with the embeddings already computed by a shared encoder, when given)."""
+        m = self.model
+        if m.kind == "embedding":
+            if embeddings is None:
+                embeddings = m.embed(texts)
+            proba = m.proba_from_embeddings(embeddings)
+            value = m.value_from_embeddings(embeddings) if m.objective == "regression" else None
+        else:
+            proba, value = m.predict_proba(texts), None
+        return self._interpret(proba, value)
+
+    def _interpret(self, proba: np.ndarray, value: np.ndarray | None) -> Scores:
+        classes = self.recipe.labels.classes
+        if self.recipe.labels.kind == "categorical":
+            ints = proba.argmax(axis=1)
+            return Scores(proba[np.arange(len(ints)), ints], ints, [str(classes[i]) for i in ints])
+        if value is None:
+            value = proba @ np.arange(proba.shape[1], dtype=np.float64)
+        ints = np.clip(np.rint(value), 0, len(classes) - 1).astype(int)
+        return Scores(np.asarray(value, dtype=np.float64), ints, None)
+
+
+def score_texts(classifiers: list[LoadedClassifier], texts: list[str]) -> dict[str, Scores]:
+    """Every classifier's scores for ``texts``; one encoding pass per distinct encoder."""
+    embeddings: dict[tuple, np.ndarray] = {}
+    out = {}
+    for clf in classifiers:
+        key = clf.encoder_key()
+        if key is not None and key not in embeddings:
+            embeddings[key] = clf.model.embed(texts)
+        out[clf.name] = clf.scores(texts, embeddings.get(key) if key else None)
+    return out

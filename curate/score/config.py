@@ -1,0 +1,44 @@
+"""The ``score`` block of a run config."""
+
+from __future__ import annotations
+
+from pydantic import Field, field_validator, model_validator
+
+from curate.configbase import StrictModel
+
+
+class ClassifierRef(StrictModel):
+    """One trained classifier folder and its optional keep-threshold."""
+
+    path: str = Field(description="a trained classifier folder (recipe.yaml + model/), e.g. classifiers/content")
+    min_score: float | None = Field(
+        None, description="drop documents whose <name>_score is below this (none: score only, drop nothing)"
+    )
+
+
+class ScoreConfig(StrictModel):
+    """Adds ``<name>_score`` and ``<name>_int`` (and ``<name>_label`` for categorical classifiers) to metadata."""
+
+    classifiers: list[ClassifierRef] = Field(
+        min_length=1, description="classifiers to run, in order; a plain path is a classifier without threshold"
+    )
+    batch_size: int = Field(256, ge=1, description="documents scored together (sorted by length inside)")
+    device: str = Field("auto", description="embedding classifiers: auto (CUDA when present), cpu, cuda, cuda:N")
+    threads: int = Field(1, ge=1, description="torch threads per task (tasks run in parallel already)")
+
+    @field_validator("classifiers", mode="before")
+    @classmethod
+    def _plain_paths(cls, value):
+        if isinstance(value, list):
+            return [{"path": v} if isinstance(v, str) else v for v in value]
+        return value
+
+    @model_validator(mode="after")
+    def _trained_and_distinct(self) -> "ScoreConfig":
+        from curate.classify.scoring import check_trained
+
+        names = [check_trained(ref.path).name for ref in self.classifiers]
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            raise ValueError(f"two classifiers share the name(s) {repeated}; their metadata keys would collide")
+        return self

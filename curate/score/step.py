@@ -1,0 +1,69 @@
+"""The datatrove step of the score stage: scores batches of documents, drops those under a threshold."""
+
+from __future__ import annotations
+
+from datatrove.data import Document
+
+from curate.accounting import DropFilter, Rejects
+
+
+def drop_reason(name: str, min_score: float) -> str:
+    """The reason recorded for a document under a classifier's threshold (a folder name under rejected/)."""
+    return f"{name}_score_below_{min_score:g}"
+
+
+class ClassifierScorer(DropFilter):
+    """Writes ``<name>_score`` / ``<name>_int`` (/ ``<name>_label``) into each document's metadata.
+
+    ``classifiers`` is a list of ``(folder, min_score or None)``. The models load on the worker at the first
+    batch (so the step pickles to Slurm without them). A document is dropped by the first classifier whose
+    threshold it misses, with the reason ``<name>_score_below_<min>``; all scores are written before that.
+    """
+
+    name = "🎯 score"
+    type = "🔢 - SCORER"
+
+    def __init__(self, rejects: Rejects | None, classifiers: list[tuple[str, float | None]], batch_size: int = 256,
+                 device: str = "auto", threads: int = 1):
+        super().__init__(rejects, batch_size=batch_size)
+        self.classifiers = [(str(path), min_score) for path, min_score in classifiers]
+        self.device = device
+        self.threads = threads
+        self._loaded = None
+
+    @property
+    def loaded(self):
+        if self._loaded is None:
+            import torch
+
+            from curate.classify.scoring import LoadedClassifier
+
+            torch.set_num_threads(self.threads)
+            self._loaded = [LoadedClassifier(path, device=self.device) for path, _ in self.classifiers]
+        return self._loaded
+
+    def __getstate__(self):
+        return {**self.__dict__, "_loaded": None}
+
+    def filter(self, doc: Document) -> bool | tuple[bool, str]:
+        """One document: a batch of one (datatrove's single-document entry point)."""
+        return self.filter_batch([doc])[0]
+
+    def filter_batch(self, batch: list[Document]) -> list[bool | tuple[bool, str]]:
+        from curate.classify.scoring import score_texts
+
+        texts = [doc.text or "" for doc in batch]
+        with self.track_time("model"):
+            scores = score_texts(self.loaded, texts)
+        results: list[bool | tuple[bool, str]] = [True] * len(batch)
+        for clf, (_, min_score) in zip(self.loaded, self.classifiers):
+            s = scores[clf.name]
+            for i, doc in enumerate(batch):
+                doc.metadata[f"{clf.name}_score"] = round(float(s.score[i]), 4)
+                doc.metadata[f"{clf.name}_int"] = int(s.ints[i])
+                if s.labels is not None:
+                    doc.metadata[f"{clf.name}_label"] = s.labels[i]
+                self.stat_update(f"{clf.name}_int={int(s.ints[i])}")
+                if min_score is not None and results[i] is True and s.score[i] < min_score:
+                    results[i] = (False, drop_reason(clf.name, min_score))
+        return results
