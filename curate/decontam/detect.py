@@ -3,8 +3,8 @@
 For each benchmark item (its question and, when long enough, its answer):
 
 1. any shared 13-gram that is not allow-listed → ``contaminated``;
-2. a question shorter than 7 words found whole and contiguous → ``contaminated`` (such items have no 7-gram, so
-   Phi-4's ratio cannot see them);
+2. a question shorter than 7 words (or under 13 words with only allow-listed 7-grams) found whole and contiguous →
+   ``contaminated`` (such items have no usable 7-gram, so Phi-4's ratio cannot see them);
 3. otherwise the 7-gram overlap ratio ``|shared 7-grams| / min(|doc 7-grams|, |item 7-grams|)``, maximised over
    items: ``>= contaminated_ratio`` (with at least ``min_shared_7grams`` shared, or all of a shorter item's) →
    ``contaminated``; ``>= partial_ratio`` → ``partial``.

@@ -3,8 +3,9 @@
 Exact n-grams miss a copy whose words were edited every few words (typos, synonyms, OCR noise). This pass indexes
 each benchmark question as a set of word 3-grams in an LSH Ensemble, slides a window of ``window`` words (step
 ``window // 2``) over a document, and asks the ensemble for questions that contain most of the window's 3-grams.
-Every candidate is then verified exactly (``|window ∩ question| / |window| >= containment``), so the LSH only
-prunes. The verdict is ``fuzzy``, reported apart from the exact verdicts and never merged into them.
+Windows whose 3-grams are not mostly found in the union of all questions are skipped before any LSH query (a
+necessary condition, so nothing is lost); every candidate is then verified exactly
+(``|window ∩ question| / |window| >= containment``), so the LSH only prunes. The verdict is ``fuzzy``, reported apart from the exact verdicts and never merged into them.
 
 Signatures are computed with numpy from our own 64-bit shingle hashes and handed to datasketch as hash values.
 The ensemble and the questions' shingle sets are pickled beside the index (``fuzzy.pkl``); this pass costs far more
@@ -42,10 +43,18 @@ def signature(shingles: np.ndarray) -> np.ndarray:
     return permuted.min(axis=0)
 
 
+def _members(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
+    """``values[i] in sorted_set`` for each i, by binary search (``np.isin`` would re-sort the big set per call)."""
+    if not len(sorted_set):
+        return np.zeros(len(values), dtype=bool)
+    idx = np.minimum(np.searchsorted(sorted_set, values), len(sorted_set) - 1)
+    return sorted_set[idx] == values
+
+
 def _minhash(sig: np.ndarray):
     from datasketch import MinHash
 
-    return MinHash(num_perm=NUM_PERM, hashvalues=sig)
+    return MinHash(num_perm=NUM_PERM, hashvalues=sig, scheme="affine32")
 
 
 def build_fuzzy(questions: list[tuple[int, str]], folder: str | Path, containment: float, min_words: int) -> Path:
@@ -64,9 +73,11 @@ def build_fuzzy(questions: list[tuple[int, str]], folder: str | Path, containmen
         entries.append((item, _minhash(signature(shingles)), len(shingles)))
     lsh = MinHashLSHEnsemble(threshold=containment, num_perm=NUM_PERM, num_part=16)
     lsh.index(entries)
+    union = np.unique(np.concatenate(list(sets.values()))) if sets else np.zeros(0, np.uint64)
     path = Path(folder) / "fuzzy.pkl"
     with path.open("wb") as fh:
-        pickle.dump({"lsh": lsh, "sets": sets, "containment": containment, "min_words": min_words}, fh)
+        pickle.dump({"lsh": lsh, "sets": sets, "union": union, "containment": containment, "min_words": min_words},
+                    fh)
     return path
 
 
@@ -95,12 +106,15 @@ class FuzzyMatcher:
         shingles = ngram_hashes(words, (SHINGLE,))[SHINGLE]
         best: dict[int, FuzzyHit] = {}
         step = max(1, self.window // 2)
+        # a window contained in one question is contained in the union of all questions: count that first
+        known = np.concatenate(([0], np.cumsum(_members(shingles, self.data["union"]))))
         for start in range(0, max(1, len(shingles) - self.window + step), step):
-            window = np.unique(shingles[start:start + self.window])
-            if len(window) < self.window // 2:
+            end = min(start + self.window, len(shingles))
+            if end - start < self.window // 2 or known[end] - known[start] < threshold * (end - start):
                 continue
+            window = np.unique(shingles[start:end])
             for item in lsh.query(_minhash(signature(window)), len(window)):
-                score = float(np.isin(window, sets[item], assume_unique=True).mean())
+                score = float(_members(window, sets[item]).mean())
                 if score >= threshold and score > getattr(best.get(item), "containment", 0.0):
                     best[item] = FuzzyHit(item, round(score, 4), (start, start + self.window + SHINGLE - 1))
         if best:

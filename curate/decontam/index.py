@@ -5,9 +5,12 @@ Each item contributes up to two *units*: its question (always) and its answer (w
 
 - its 13-grams and 7-grams (hashed, see :mod:`curate.decontam.ngrams`) in sorted key arrays with CSR lists of the
   units holding each key (``keys13/off13/units13``, ``keys7/off7/units7``);
-- the number of distinct 7-grams of the unit (``unit_n7``), the denominator of Phi-4's overlap ratio;
-- for questions shorter than 7 words (which have no 7-gram at all), the hash of the whole question
-  (``keys_short``), matched as one contiguous n-gram of its own length;
+- the number of its distinct 7-grams that are not allow-listed (``unit_n7``), the denominator of Phi-4's overlap
+  ratio (counting common 7-grams there would keep a short item from ever reaching the threshold);
+- for questions shorter than 7 words (which have no 7-gram at all), and for questions under 13 words whose
+  7-grams are all allow-listed, the hash of the whole question (``keys_short``, flagged in ``unit_whole``), matched
+  as one contiguous n-gram of its own length;
+- n-grams made only of numbers ("3 4 5 6 ...": calendars, tables) are never indexed;
 - a bitmap over the top bits of every key (``prefilter``) that lets the scan skip almost every document n-gram
   with one array lookup.
 
@@ -33,7 +36,7 @@ LONG_N = 13
 SHORT_N = 7
 PREFILTER_BITS = 27
 _ARRAYS = ("keys13", "off13", "units13", "keys7", "off7", "units7", "keys_short", "off_short", "units_short",
-           "unit_n7", "unit_words", "unit_item", "allow13", "allow7", "prefilter")
+           "unit_n7", "unit_words", "unit_item", "unit_whole", "allow13", "allow7", "prefilter")
 
 
 @dataclass
@@ -43,7 +46,6 @@ class Unit:
     item: int
     part: str
     words: int
-    n7: int
 
 
 @dataclass
@@ -101,36 +103,43 @@ def build_arrays(items: list[BenchmarkItem], settings: IndexSettings, allow: All
     """Hash every unit and lay the lookup tables out (see the module docstring)."""
     units: list[Unit] = []
     idents: list[int] = []
+    whole: dict[int, np.ndarray] = {}  # unit → hash of its whole text, for texts under 13 words
     grams: dict[str, list] = {"13": [], "7": [], "short": []}
     owners: dict[str, list] = {"13": [], "7": [], "short": []}
     for item_idx, part, words, numeric in _unit_texts(items, settings):
         u = len(units)
-        g = ngram_hashes(words, (LONG_N, SHORT_N) if len(words) >= SHORT_N else (len(words),))
-        g = {n: _informative(arr, numeric, n) for n, arr in g.items()}
-        n7 = np.unique(g[SHORT_N]) if SHORT_N in g else np.zeros(0, np.uint64)
-        units.append(Unit(item_idx, part, len(words), len(n7)))
+        sizes = tuple(sorted({min(len(words), LONG_N), min(len(words), SHORT_N)}))
+        g = {n: _informative(arr, numeric, n) for n, arr in ngram_hashes(words, (*sizes, LONG_N)).items()}
+        units.append(Unit(item_idx, part, len(words)))
         idents.append(_identity(words))
-        if len(words) < SHORT_N:
-            grams["short"].append(g[len(words)])
-            owners["short"].append(np.full(1, u, np.int32))
-            continue
-        for key, arr in (("13", g.get(LONG_N, np.zeros(0, np.uint64))), ("7", n7)):
+        if len(words) < LONG_N:
+            whole[u] = g[len(words)][:1]
+        key_arrays = (("short", whole[u]),) if len(words) < SHORT_N else (("13", g[LONG_N]),
+                                                                          ("7", np.unique(g[SHORT_N])))
+        for key, arr in key_arrays:
             grams[key].append(arr)
             owners[key].append(np.full(len(arr), u, np.int32))
     if not units:
         raise CurateError("no benchmark item is long enough to index; check the benchmark files and field mapping")
     cat = {k: (np.concatenate(v) if v else np.zeros(0, np.uint64)) for k, v in grams.items()}
     own = {k: (np.concatenate(v) if v else np.zeros(0, np.int32)) for k, v in owners.items()}
-    unit_ident = np.array(idents, dtype=np.uint64)
-    allowed = derive_allowlist(cat, own, unit_ident, allow, reference_texts)
+    allowed = derive_allowlist(cat, own, np.array(idents, dtype=np.uint64), allow, reference_texts)
+    keep = {k: ~np.isin(cat[k], allowed[k]) for k in cat}
+    n7 = np.bincount(own["7"][keep["7"]], minlength=len(units)).astype(np.int32)
+    # a short text whose 7-grams are all common cannot reach a ratio: it is matched whole, like one under 7 words
+    extra = [u for u, h in whole.items() if units[u].words >= SHORT_N and n7[u] == 0 and len(h)]
+    cat["short"] = np.concatenate([cat["short"][keep["short"]], *[whole[u] for u in extra]])
+    own["short"] = np.concatenate([own["short"][keep["short"]], np.array(extra, dtype=np.int32)])
+    keep["short"] = np.ones(len(cat["short"]), dtype=bool)
     arrays: dict[str, np.ndarray] = {}
     for key, suffix in (("13", "13"), ("7", "7"), ("short", "_short")):
-        keep = ~np.isin(cat[key], allowed[key])
-        arrays[f"keys{suffix}"], arrays[f"off{suffix}"], arrays[f"units{suffix}"] = _csr(cat[key][keep],
-                                                                                         own[key][keep])
-    arrays["unit_n7"] = np.array([u.n7 for u in units], dtype=np.int32)
+        arrays[f"keys{suffix}"], arrays[f"off{suffix}"], arrays[f"units{suffix}"] = _csr(cat[key][keep[key]],
+                                                                                         own[key][keep[key]])
+    arrays["unit_n7"] = n7
     arrays["unit_words"] = np.array([u.words for u in units], dtype=np.int32)
     arrays["unit_item"] = np.array([u.item for u in units], dtype=np.int32)
+    arrays["unit_whole"] = np.zeros(len(units), dtype=bool)
+    arrays["unit_whole"][np.unique(own["short"])] = True
     arrays["allow13"], arrays["allow7"] = allowed["13"], allowed["7"]
     arrays["prefilter"] = _prefilter(arrays["keys13"], arrays["keys7"], arrays["keys_short"])
     return units, arrays
@@ -181,7 +190,7 @@ class BenchmarkIndex:
         for name in _ARRAYS:
             # a plain ndarray view of the memory map: indexing a np.memmap subclass is several times slower
             setattr(self, name, np.asarray(np.load(self.folder / f"{name}.npy", mmap_mode="r")))
-        self.short_sizes = tuple(sorted({int(w) for w in np.asarray(self.unit_words) if w < SHORT_N}))
+        self.short_sizes = tuple(sorted({int(w) for w in self.unit_words[self.unit_whole]}))
         self._items: list[dict] | None = None
 
     @property

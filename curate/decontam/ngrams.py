@@ -1,14 +1,15 @@
 """Text normalization and 64-bit hashed word n-grams, vectorized with numpy.
 
 Normalization (version :data:`NORM_VERSION`): Unicode NFKC, lower case, and every run of non-word characters
-(punctuation, symbols, whitespace, markup) becomes one separator. A word is a run of Unicode letters, digits and
-``_``, so code identifiers (``has_close_elements``) and LaTeX commands (``\\frac`` → ``frac``, ``\\log_2`` →
-``log_2``) survive as words while indentation, brackets, ``$``, markdown ``**``/``#``/``-`` and quote styles vanish.
+(punctuation, symbols, whitespace, markup) becomes one separator. A word is a run of Unicode letters and digits,
+where an ``_`` between two of them joins them, so code identifiers (``has_close_elements``) and LaTeX commands (``\\frac`` →
+``frac``, ``\\log_2`` → ``log_2``) survive as words while indentation, brackets, ``$``, markdown
+``**``/``_``/``#``/``-`` and quote styles vanish.
 
 Hashing is deterministic across processes and machines (no Python ``hash()``): each word's code points are combined
 as a polynomial modulo 2**64 through prefix sums, then mixed with the splitmix64 finalizer; an n-gram combines
-``n`` word hashes the same way. Everything runs as whole-array numpy operations, one document at a time, which is
-what makes the scan faster than a plain Python 13-gram matcher while doing more.
+``n`` word hashes the same way. Everything runs as whole-array numpy operations over a batch of documents, which
+is what makes the scan faster than a plain Python 13-gram matcher while doing more.
 """
 
 from __future__ import annotations
@@ -21,17 +22,17 @@ NORM_VERSION = 1
 _CP_BASE = np.uint64(0x100000001B3)  # odd, so it is invertible modulo 2**64
 _CP_BASE_INV = np.uint64(pow(0x100000001B3, -1, 1 << 64))
 _GRAM_BASE = np.uint64(0x9E3779B97F4A7C15)
+_UNDERSCORE = ord("_")
 _TABLE_SIZE = 0x30000  # code points above this (rare: emoji, historic scripts) count as word characters
 _powers: dict[str, np.ndarray] = {}
 _word_table: np.ndarray | None = None
 
 
-def _is_word_table() -> np.ndarray:
-    """``table[cp]``: is code point ``cp`` a word character (what ``\\w`` matches: alphanumeric or ``_``)."""
+def _is_alnum_table() -> np.ndarray:
+    """``table[cp]``: is code point ``cp`` alphanumeric (a Unicode letter or digit)."""
     global _word_table
     if _word_table is None:
         _word_table = np.fromiter((chr(c).isalnum() for c in range(_TABLE_SIZE)), dtype=bool, count=_TABLE_SIZE)
-        _word_table[ord("_")] = True
     return _word_table
 
 
@@ -43,11 +44,13 @@ def _fold(text: str) -> str:
 def _bounds(folded: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(code points, word starts, word ends) of a folded text; words are maximal runs of word characters."""
     cps = np.frombuffer(folded.encode("utf-32-le"), dtype=np.uint32)
-    table = _is_word_table()
-    is_word = np.ones(len(cps) + 2, dtype=np.int8)
-    is_word[0] = is_word[-1] = 0
+    alnum = np.ones(len(cps) + 2, dtype=bool)
+    alnum[0] = alnum[-1] = False
     small = cps < _TABLE_SIZE
-    is_word[1:-1][small] = table[cps[small]]
+    alnum[1:-1][small] = _is_alnum_table()[cps[small]]
+    is_word = alnum.astype(np.int8)
+    # "_" joins two alphanumerics (snake_case, log_2) but is markup at a word's edge (_italic_, __init__)
+    is_word[1:-1] |= (cps == _UNDERSCORE) & alnum[:-2] & alnum[2:]
     edges = np.diff(is_word)
     return cps, np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
 

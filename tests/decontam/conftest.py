@@ -1,0 +1,51 @@
+"""A small real index shared by the decontam tests: a few hundred items of real benchmarks from ../shared/data."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from curate.benchmarks import load_benchmark
+from curate.decontam import Decontaminator, build_index
+
+
+@pytest.fixture(scope="session")
+def small_items(shared_data):
+    """GSM8K (20), MMLU moral scenarios (40: a shared template), MATH-500 (all: short items), sanitized MBPP
+    (all: "Write a python function to ..." templates) and HumanEval (10)."""
+    d = shared_data
+    return (load_benchmark("gsm8k", d / "gsm8k" / "test.jsonl")[:20]
+            + load_benchmark("mmlu", d / "mmlu" / "test" / "moral_scenarios_test.csv")[:40]
+            + load_benchmark("math500", d / "math500")
+            + load_benchmark("mbpp", d / "mbpp" / "sanitized-mbpp.json")
+            + load_benchmark("humaneval", d / "human-eval")[:10])
+
+
+@pytest.fixture(scope="session")
+def small_index(small_items, tmp_path_factory):
+    return build_index(small_items, tmp_path_factory.mktemp("decontam") / "index")
+
+
+@pytest.fixture(scope="session")
+def checker(small_index):
+    return Decontaminator(str(small_index))
+
+
+@pytest.fixture(scope="session")
+def pages(shared_data):
+    """Main text of a few real pages (trafilatura on trafilatura-eval HTML), as hosts for injections."""
+    import gzip
+
+    import trafilatura
+
+    root = shared_data / "trafilatura-eval"
+    texts = []
+    for entry in json.loads((root / "evaldata.json").read_text()).values():
+        html = gzip.open(root / "html" / f"{entry['file']}.gz", "rb").read().decode("utf-8", "replace")
+        text = trafilatura.extract(html, include_comments=False, include_tables=True)
+        if text and len(text) > 1500:
+            texts.append(text)
+        if len(texts) == 12:
+            return texts
+    return texts
