@@ -36,15 +36,17 @@ PYTHON=${PYTHON:-$(command -v python3.11 || command -v python3)}
 
 [[ -x .venv/bin/python ]] || "$PYTHON" -m venv .venv
 PIP=(.venv/bin/python -m pip --disable-pip-version-check -q)
+# pip here may be configured with a local index that lacks most packages: drop its "is ignored" noise
+pip_install() { "${PIP[@]}" install "$@" 2>&1 | { grep -v "is neither a file nor a directory" || true; }; }
 
 EXTRAS="llm,ray,notebooks"
 ((WITH_TESTS)) && EXTRAS="$EXTRAS,test"
 STAMP=".venv/.curate-setup-$(cat pyproject.toml scripts/setup.sh | sha256sum | cut -c1-16)-${EXTRAS//,/-}"
 if [[ ! -f "$STAMP" ]]; then
   # torch first: the CPU wheel (pip finds it locally); installing it later would pull the CUDA build
-  .venv/bin/python -c 'import torch' 2>/dev/null || "${PIP[@]}" install "torch==2.13.0"
+  .venv/bin/python -c 'import torch' 2>/dev/null || pip_install "torch==2.13.0"
   echo "setup: installing curate[$EXTRAS] (the first time builds llama.cpp: ~5 minutes on 2 cores)"
-  "${PIP[@]}" install -e ".[$EXTRAS]"
+  pip_install -e ".[$EXTRAS]"
   touch "$STAMP"
 fi
 echo "setup: ready ($(.venv/bin/python --version), torch $(.venv/bin/python -c 'import torch; print(torch.__version__)'))"
