@@ -115,8 +115,12 @@ def highlight(text: str, spans: list[list[int]], offset: int = 0) -> str:
 
 def _hit_html(row: dict, open_: bool) -> str:
     verdict = row["verdict"]
-    score = (f"{row.get('matches_13', 0)} shared 13-grams, 7-gram ratio {row.get('ratio_7', 0):.2f}"
-             if verdict != "fuzzy" else f"containment {row.get('containment', 0):.2f}")
+    if verdict == "fuzzy":
+        score = f"containment {row.get('containment', 0):.2f}"
+    elif row.get("short_match") and not row.get("matches_13"):
+        score = "the whole short question, contiguous"
+    else:
+        score = f"{row.get('matches_13', 0)} shared 13-grams, 7-gram ratio {row.get('ratio_7', 0):.2f}"
     item = row["question"] + ("\n\n— answer —\n" + row["answer"] if row.get("answer") else "")
     where = html.escape(row.get("url") or str(row["doc_id"]))
     return (

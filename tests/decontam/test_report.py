@@ -1,0 +1,104 @@
+"""The contamination report: rows, summary, the self-contained HTML page, and the page in headless Chromium."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+from datatrove.data import Document
+
+from curate.decontam.steps import hit_rows
+from curate.report.contamination import highlight, load_summary, render_text, write_reports
+
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run", "--host-resolver-rules=MAP * ~NOTFOUND"]
+
+
+@pytest.fixture(scope="module")
+def report(checker, small_items, pages, tmp_path_factory):
+    """A report from real checks: a GSM8K item, a MATH-500 short item and an <html>-looking snippet in real pages."""
+    docs = [
+        Document(text=f"{pages[0][:800]}\n\n{small_items[2].question}\n\n{pages[0][800:1600]}", id="doc-gsm",
+                 metadata={"url": "https://blog.example/gsm"}),
+        Document(text=f"Homework <b>tonight</b>: Simplify $\\sqrt{{242}}$. Then rest.\n{pages[1][:500]}",
+                 id="doc-short", metadata={}),
+        Document(text=pages[2], id="doc-clean", metadata={}),
+    ]
+    rows = []
+    for doc, result in zip(docs, checker.check_many([d.text for d in docs])):
+        rows += hit_rows(doc, result, [], checker.index.items, dropped=result.contaminated)
+    out = tmp_path_factory.mktemp("report")
+    totals = {"gsm8k": 20, "math500": 500, "mmlu": 40}
+    summary = write_reports(rows, totals, out / "report", subtitle="test run")
+    return out, rows, summary
+
+
+def test_rows_and_summary(report):
+    out, rows, summary = report
+    assert {r["doc_id"] for r in rows} == {"doc-gsm", "doc-short"}
+    by = {s["benchmark"]: s for s in summary}
+    assert by["gsm8k"]["items_hit"] == 1 and by["gsm8k"]["pct_seen"] == 5.0
+    assert by["math500"]["docs_contaminated"] == 1 and by["mmlu"]["items_hit"] == 0
+    assert load_summary(out) == summary
+    text = render_text(summary)
+    assert text.splitlines()[0].split()[:3] == ["benchmark", "items", "items"] and "math500" in text
+
+
+def test_highlight_escapes_and_marks():
+    assert highlight("a <b> c & d", [[2, 5]]) == "a <mark>&lt;b&gt;</mark> c &amp; d"
+    assert highlight("xx hello yy", [[103, 108]], offset=100) == "xx <mark>hello</mark> yy"
+    assert highlight("abc", [[0, 2], [1, 3]]) == "<mark>ab</mark><mark>c</mark>"
+
+
+def test_html_is_self_contained(report):
+    page = (report[0] / "report" / "contamination.html").read_text()
+    for needle in ("src=", "href=", "url(", "@import", "<link", "<iframe", "fetch(", "XMLHttpRequest"):
+        assert needle not in page, needle
+    assert page.count('<details class="hit"') == 2 and "<svg" in page and "<table>" in page
+    assert "Homework &lt;b&gt;tonight&lt;/b&gt;" in page  # document text is escaped, never injected
+
+
+def _chromium() -> str:
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if path is None:
+        pytest.fail("Debian's chromium is needed for this test: apt-get install -y chromium")
+    return path
+
+
+def _page_requests(netlog) -> list[str]:
+    """URLs the page asked for (Chromium's own background requests have the initiator 'not an origin')."""
+    log = json.loads(netlog.read_text())
+    start = log["constants"]["logEventTypes"]["URL_REQUEST_START_JOB"]
+    return [e["params"]["url"] for e in log["events"]
+            if e["type"] == start and e.get("params", {}).get("initiator") not in (None, "not an origin")]
+
+
+def _open(html_path, tmp_path, name):
+    """Screenshot, rendered DOM and the page's network requests, from one headless Chromium per call."""
+    shot, netlog = tmp_path / f"{name}.png", tmp_path / f"{name}.netlog.json"
+    common = [_chromium(), *CHROMIUM_FLAGS, "--window-size=1280,1400"]
+    subprocess.run([*common, f"--user-data-dir={tmp_path / (name + '-p1')}", f"--log-net-log={netlog}",
+                    f"--screenshot={shot}", html_path.as_uri()], capture_output=True, timeout=120, check=True)
+    dom = subprocess.run([*common, f"--user-data-dir={tmp_path / (name + '-p2')}", "--dump-dom", html_path.as_uri()],
+                         capture_output=True, text=True, timeout=120, check=True).stdout
+    return shot, dom, _page_requests(netlog)
+
+
+def test_report_in_headless_chromium(report, tmp_path):
+    from PIL import Image
+
+    shot, dom, requests = _open(report[0] / "report" / "contamination.html", tmp_path, "report")
+    assert requests == []
+    assert "2 of 2 hits shown" in dom  # the inline script ran
+    assert len(re.findall(r"<tr>", dom)) == 4 and "<mark>" in dom
+    pixels = np.asarray(Image.open(shot).convert("RGB")).reshape(-1, 3)
+    highlighted = np.all(np.abs(pixels.astype(int) - [255, 224, 102]) <= 6, axis=1).sum()  # <mark> background
+    header = np.all(pixels == [240, 242, 245], axis=1).sum()  # the table header row
+    assert highlighted > 2000 and header > 2000
+    control = tmp_path / "control.html"  # the same check sees a page that does load something
+    control.write_text('<html><body><img src="http://example.invalid/x.png"></body></html>')
+    assert _open(control, tmp_path, "control")[2] == ["http://example.invalid/x.png"]
