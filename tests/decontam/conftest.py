@@ -49,3 +49,27 @@ def pages(shared_data):
         if len(texts) == 12:
             return texts
     return texts
+
+
+@pytest.fixture(scope="session")
+def report(checker, small_items, pages, tmp_path_factory):
+    """A report from real checks: a GSM8K item, a MATH-500 short item and an <html>-looking snippet in real pages."""
+    from datatrove.data import Document
+
+    from curate.decontam.steps import hit_rows
+    from curate.report.contamination import write_reports
+
+    docs = [
+        Document(text=f"{pages[0][:800]}\n\n{small_items[2].question}\n\n{pages[0][800:1600]}", id="doc-gsm",
+                 metadata={"url": "https://blog.example/gsm"}),
+        Document(text=f"Homework <b>tonight</b>: Simplify $\\sqrt{{242}}$. Then rest.\n{pages[1][:500]}",
+                 id="doc-short", metadata={}),
+        Document(text=pages[2], id="doc-clean", metadata={}),
+    ]
+    rows = []
+    for doc, result in zip(docs, checker.check_many([d.text for d in docs])):
+        rows += hit_rows(doc, result, [], checker.index.items, dropped=result.contaminated)
+    out = tmp_path_factory.mktemp("report")
+    totals = {"gsm8k": 20, "math500": 500, "mmlu": 40}
+    summary = write_reports(rows, totals, out / "report", subtitle="test run")
+    return out, rows, summary

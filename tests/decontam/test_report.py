@@ -9,32 +9,12 @@ import subprocess
 
 import numpy as np
 import pytest
-from datatrove.data import Document
 
-from curate.decontam.steps import hit_rows
-from curate.report.contamination import highlight, load_summary, render_text, write_reports
+from curate.report.contamination import highlight, load_summary, render_text
 
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run", "--host-resolver-rules=MAP * ~NOTFOUND"]
-
-
-@pytest.fixture(scope="module")
-def report(checker, small_items, pages, tmp_path_factory):
-    """A report from real checks: a GSM8K item, a MATH-500 short item and an <html>-looking snippet in real pages."""
-    docs = [
-        Document(text=f"{pages[0][:800]}\n\n{small_items[2].question}\n\n{pages[0][800:1600]}", id="doc-gsm",
-                 metadata={"url": "https://blog.example/gsm"}),
-        Document(text=f"Homework <b>tonight</b>: Simplify $\\sqrt{{242}}$. Then rest.\n{pages[1][:500]}",
-                 id="doc-short", metadata={}),
-        Document(text=pages[2], id="doc-clean", metadata={}),
-    ]
-    rows = []
-    for doc, result in zip(docs, checker.check_many([d.text for d in docs])):
-        rows += hit_rows(doc, result, [], checker.index.items, dropped=result.contaminated)
-    out = tmp_path_factory.mktemp("report")
-    totals = {"gsm8k": 20, "math500": 500, "mmlu": 40}
-    summary = write_reports(rows, totals, out / "report", subtitle="test run")
-    return out, rows, summary
+                  "--disable-component-update", "--disable-sync", "--no-first-run",
+                  "--host-resolver-rules=MAP * ~NOTFOUND"]
 
 
 def test_rows_and_summary(report):
