@@ -1,0 +1,241 @@
+"""Benchmark of the quality classifiers: accuracy on two real-label tasks, scoring speed per core.
+
+    .venv/bin/python bench/classify.py [--shared-data ../shared/data] [--topic-n 6000] [--docs 400]
+
+1. Macro-F1 of our two kinds (fasttext, embedding) beside a scikit-learn TF-IDF + LogisticRegression baseline,
+   all trained and tested on the same split in the same run:
+   - content: trafilatura-eval main-content vs boilerplate snippets, split by page (80/20, seed 42);
+   - topic: MMLU questions -> the four MMLU categories (a seeded sample of --topic-n questions, stratified 80/20).
+2. Scoring throughput on one core (torch limited to one thread): our score step (ClassifierScorer on datatrove
+   Documents, metadata written) beside the plain library calls on the same texts: a loop of fastText predictions
+   on the model's normalized input; SentenceTransformer.encode + the torch head.
+3. With a CUDA GPU: embedding scoring throughput at 512 tokens, ours beside encode + head.
+
+Embeddings are cached under --cache (default ~/.cache/curate/bench), so a second run skips most encoding.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+
+def content_task(shared: Path):
+    from sklearn.model_selection import StratifiedGroupKFold
+
+    from curate.classify.tasks import content_snippets
+
+    recs = content_snippets(shared)
+    y = np.array([1 if r["label"] == "content" else 0 for r in recs])
+    folds = StratifiedGroupKFold(n_splits=5, shuffle=True, random_state=42)
+    tr, te = next(folds.split(np.arange(len(y)), y, groups=[r["page"] for r in recs]))
+    return [r["text"] for r in recs], y, tr, te
+
+
+def topic_task(shared: Path, n: int):
+    from sklearn.model_selection import train_test_split
+
+    from curate.classify.tasks import MMLU_CATEGORIES, mmlu_topics
+
+    recs = mmlu_topics(shared)
+    recs = [recs[i] for i in np.random.default_rng(0).permutation(len(recs))[:n]]
+    classes = list(MMLU_CATEGORIES)
+    y = np.array([classes.index(r["label"]) for r in recs])
+    tr, te = train_test_split(np.arange(len(y)), test_size=0.2, random_state=42, stratify=y)
+    return [r["text"] for r in recs], y, tr, te
+
+
+def macro_f1(y_true, y_pred) -> float:
+    from sklearn.metrics import f1_score
+
+    return float(f1_score(y_true, y_pred, average="macro"))
+
+
+def quality(name, X, y, tr, te, cache: str, ft_params: dict, emb_params: dict) -> dict:
+    """Macro-F1 of the baseline and both kinds on one split."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    from curate.classify.models.embedding_kind import EmbeddingClassifier
+    from curate.classify.models.fasttext_kind import FastTextClassifier
+
+    Xtr, Xte = [X[i] for i in tr], [X[i] for i in te]
+    vec = TfidfVectorizer(sublinear_tf=True)
+    lr = LogisticRegression(max_iter=2000).fit(vec.fit_transform(Xtr), y[tr])
+    out = {"task": name, "train": len(tr), "test": len(te)}
+    out["baseline"] = macro_f1(y[te], lr.predict(vec.transform(Xte)))
+    out["fasttext"] = macro_f1(y[te], FastTextClassifier(**ft_params).fit(Xtr, y[tr]).predict(Xte))
+    emb = EmbeddingClassifier(cache_dir=cache, device="cpu", **emb_params)
+    started = time.perf_counter()
+    E = emb.embed(X, cache=True)  # the whole task once; both splits slice it
+    out["embed_s"] = round(time.perf_counter() - started, 1)
+    emb.fit_embeddings(E[tr], y[tr])
+    out["embedding"] = macro_f1(y[te], emb.proba_from_embeddings(E[te]).argmax(axis=1))
+    out["ratio"] = max(out["fasttext"], out["embedding"]) / out["baseline"]
+    return out, emb
+
+
+def page_texts(shared: Path, n: int) -> list[str]:
+    """Main text of the first real pages of trafilatura-eval (repeated to ``n`` if there are fewer)."""
+    import trafilatura
+
+    evaldata = json.loads((shared / "trafilatura-eval" / "evaldata.json").read_text(encoding="utf-8"))
+    texts = []
+    for entry in evaldata.values():
+        with gzip.open(shared / "trafilatura-eval" / "html" / f"{entry['file']}.gz", "rt", errors="replace") as f:
+            text = trafilatura.extract(f.read())
+        if text:
+            texts.append(text)
+        if len(texts) == n:
+            break
+    return (texts * (n // len(texts) + 1))[:n]
+
+
+def rate(fn, n: int, repeat: int = 3) -> float:
+    """Documents per second: the best of ``repeat`` runs."""
+    best = float("inf")
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - started)
+    return n / best
+
+
+def ours(folder: Path, texts: list[str], device: str = "cpu"):
+    """Our score step on Documents, as the stage runs it (model loaded before timing)."""
+    from datatrove.data import Document
+
+    from curate.score.step import ClassifierScorer
+
+    step = ClassifierScorer(None, [(str(folder), None)], batch_size=256, device=device, threads=1)
+    step.loaded  # noqa: B018 - load the model outside the timed part
+
+    def run():
+        docs = [Document(text=t, id=str(i)) for i, t in enumerate(texts)]
+        for start in range(0, len(docs), step.batch_size):
+            step.filter_batch(docs[start:start + step.batch_size])
+    return run
+
+
+def throughput(shared: Path, n_docs: int, emb_model, tmp: Path) -> list[tuple]:
+    import torch
+
+    from curate.classify.models import load_model
+    from curate.classify.models.encoder import encoder_path
+    from curate.classify.models.fasttext_kind import normalize
+
+    torch.set_num_threads(1)
+    texts = page_texts(shared, n_docs)
+    rows = []
+    content = REPO / "classifiers" / "content"
+    ft = load_model(content / "model")
+    predict, cap = ft.model_.f.predict, ft.max_chars
+
+    def plain_ft():
+        for t in texts:
+            predict(normalize(t, cap) + "\n", -1, 0.0, "strict")
+    rows.append(("fasttext (classifiers/content)", rate(ours(content, texts), len(texts)),
+                 rate(plain_ft, len(texts)), "predict loop"))
+
+    folder = _save_embedding(emb_model, tmp)
+    n = max(32, n_docs // 4)
+    sub = texts[:n]
+    from sentence_transformers import SentenceTransformer
+
+    st = SentenceTransformer(encoder_path(emb_model.encoder), device="cpu")
+    st.max_seq_length = emb_model.max_seq_length
+    head = emb_model.head_.cpu()
+
+    def plain_emb():
+        with torch.inference_mode():
+            head(st.encode(sub, batch_size=64, convert_to_tensor=True))
+    rows.append(("embedding (MiniLM + head, 256 tok)", rate(ours(folder, sub), n, 2), rate(plain_emb, n, 2),
+                 "encode + head"))
+    return rows
+
+
+def _save_embedding(model, tmp: Path) -> Path:
+    """A classifier folder for the embedding model trained on the content task (recipe of classifiers/content)."""
+    import shutil
+
+    folder = tmp / "content-embedding"
+    folder.mkdir(parents=True, exist_ok=True)
+    recipe = (REPO / "classifiers" / "content" / "recipe.yaml").read_text(encoding="utf-8")
+    recipe = recipe.replace("kind: fasttext", "kind: embedding").split("  params:")[0] + "  params: {}\n"
+    (folder / "recipe.yaml").write_text(recipe, encoding="utf-8")
+    shutil.rmtree(folder / "model", ignore_errors=True)
+    model.save(folder / "model")
+    return folder
+
+
+def gpu_rows(shared: Path, emb_model, tmp: Path) -> list[tuple]:
+    import torch
+
+    if not torch.cuda.is_available():
+        return []
+    from sentence_transformers import SentenceTransformer
+
+    from curate.classify.models.encoder import encoder_path
+
+    texts = page_texts(shared, 2000)
+    emb_model.max_seq_length = 512
+    folder = _save_embedding(emb_model, tmp)
+    st = SentenceTransformer(encoder_path(emb_model.encoder), device="cuda").to(torch.bfloat16)
+    st.max_seq_length = 512
+    head = emb_model.head_.cuda()
+
+    def plain():
+        with torch.inference_mode():
+            head(st.encode(texts, batch_size=64, convert_to_tensor=True).float())
+        torch.cuda.synchronize()
+    return [("embedding on GPU (bf16, 512 tok)", rate(ours(folder, texts, "cuda"), len(texts), 2),
+             rate(plain, len(texts), 2), "encode + head")]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--shared-data", type=Path, default=REPO.parent / "shared" / "data")
+    ap.add_argument("--topic-n", type=int, default=6000, help="MMLU questions sampled for the topic task")
+    ap.add_argument("--docs", type=int, default=400, help="pages for the fastText throughput (1/4 for embedding)")
+    ap.add_argument("--cache", default=os.path.expanduser("~/.cache/curate/bench"))
+    args = ap.parse_args()
+
+    ft_params = {"dim": 16, "epoch": 10, "lr": 0.2, "bucket": 50000, "seed": 42}
+    emb_params = {"hidden": 256, "seed": 42}
+    print(f"machine: {os.cpu_count()} cores visible, torch threads 1 for throughput\n")
+    print("1. macro-F1 on held-out data (same split for all three, same run)")
+    print(f"{'task':<9}{'train':>7}{'test':>6}{'TF-IDF+LR':>11}{'fasttext':>10}{'embedding':>11}{'best/baseline':>15}")
+    results = []
+    content_model = None
+    for name, task in (("content", content_task(args.shared_data)),
+                       ("topic", topic_task(args.shared_data, args.topic_n))):
+        r, emb = quality(name, *task, args.cache, ft_params, emb_params)
+        content_model = content_model or emb
+        results.append(r)
+        print(f"{r['task']:<9}{r['train']:>7}{r['test']:>6}{r['baseline']:>11.3f}{r['fasttext']:>10.3f}"
+              f"{r['embedding']:>11.3f}{r['ratio']:>15.3f}   (encoding took {r['embed_s']} s)", flush=True)
+
+    print("\n2. scoring throughput, one core (docs/s; real extracted pages)")
+    with tempfile.TemporaryDirectory() as tmp:
+        rows = throughput(args.shared_data, args.docs, content_model, Path(tmp))
+        rows += gpu_rows(args.shared_data, content_model, Path(tmp))
+    print(f"{'what':<38}{'ours':>10}{'plain':>10}{'ratio':>8}  plain call")
+    for what, a, b, plain in rows:
+        print(f"{what:<38}{a:>10.1f}{b:>10.1f}{a / b:>8.2f}  {plain}")
+    if not any("GPU" in r[0] for r in rows):
+        print("(no CUDA GPU on this machine: no GPU figure)")
+
+
+if __name__ == "__main__":
+    main()
