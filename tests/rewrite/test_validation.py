@@ -152,3 +152,34 @@ def test_unknown_style_and_bad_bounds_are_config_errors(tmp_path):
     (tmp_path / "poem.yaml").write_text("style: poem\nversion: 1\n")
     with pytest.raises(ConfigError, match="must have exactly the keys"):
         load_styles(["poem"], str(tmp_path))
+
+
+def test_config_errors_are_caught_before_launch(tmp_path):
+    from curate.config import parse_config
+    from curate.pipeline import plan_run
+
+    src = tmp_path / "in.jsonl"
+    src.write_text('{"id": "a", "text": "hello"}\n')
+    base = {"name": "t", "output": str(tmp_path / "out"), "input": {"paths": [str(src)], "format": "jsonl"}}
+    with pytest.raises(ConfigError, match="unknown rewrite style"):
+        plan_run(parse_config({**base, "rewrite": {"styles": ["poem"]}}))
+    with pytest.raises(ConfigError, match="endpoint must be an http"):
+        parse_config({**base, "rewrite": {"llm": {"endpoint": "gpu-node:8000"}}})
+    with pytest.raises(ConfigError, match="not a decontam index"):
+        plan_run(parse_config({**base, "rewrite": {"decontam_index": str(tmp_path)}}))
+
+
+def test_cli_dry_run_shows_both_step_groups(tmp_path):
+    from typer.testing import CliRunner
+
+    from curate.cli import app
+
+    src = tmp_path / "in.jsonl"
+    src.write_text('{"id": "a", "text": "hello"}\n')
+    result = CliRunner().invoke(app, ["rewrite", str(src), "-o", str(tmp_path / "out"), "--styles", "distill",
+                                      "--endpoint", "http://127.0.0.1:9/v1", "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "rewrite_generate" in result.output and "rewrite_validate" in result.output
+    assert "endpoint: http://127.0.0.1:9/v1" in result.output
+    bad = CliRunner().invoke(app, ["rewrite", str(src), "-o", str(tmp_path / "o"), "--local", "--endpoint", "http://x"])
+    assert bad.exit_code == 2 and "cannot be combined" in bad.output
