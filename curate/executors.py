@@ -71,7 +71,8 @@ def _slurm(cfg, group, tasks, workers, logging_dir, job_name, depends):
 
     s = cfg.slurm
     # kill-on-invalid-dep: a failed step cancels the steps that depend on it instead of leaving them pending
-    sbatch_args = {"kill-on-invalid-dep": "yes", **s.sbatch_args}
+    # memory in MB: datatrove writes "<gb>G", which Slurm refuses for a float such as 1.0 or 1.5
+    sbatch_args = {"kill-on-invalid-dep": "yes", "mem-per-cpu": f"{round(s.mem_per_cpu_gb * 1024)}M", **s.sbatch_args}
     return SlurmPipelineExecutor(
         pipeline=group.pipeline,
         tasks=tasks,

@@ -166,12 +166,14 @@ def _last_error(logs: list[Path]) -> str | None:
     slurmstepd write ``error:`` lines (exit code, time limit, out of memory). The last exception line of a
     traceback is the most telling message; otherwise the failure line itself. None if no log reports a failure."""
     failure, exception = None, None
-    for path in logs:
+    for path in logs:  # datatrove's task log first: the exception it names is the cause
+        last_exception = None
         for line in path.read_text(errors="replace").splitlines():
             if _FAILURE_LINE.search(line):
                 failure = failure or line.strip()
-            if _EXCEPTION_LINE.match(line):
-                exception = line.strip()
+            if match := _EXCEPTION_LINE.match(line):
+                last_exception = line[len(match.group(1) or ""):].strip()
+        exception = exception or last_exception
     if failure is None:
         return None
     return (exception or failure)[:300]

@@ -3,7 +3,9 @@
 ``slurm_cluster`` starts it with ``tests/cluster/start.sh`` (which installs the Debian packages if they are missing,
 writes /etc/slurm/slurm.conf from ``slurm.conf.template`` and the machine's real hardware, and waits until the node
 is idle), and stops it at the end of the session with ``stop.sh``, which stops exactly the daemons ``start.sh``
-recorded. A cluster that already answers when the session begins is used as it is and left running.
+recorded, and leaves the cluster running while another session's jobs are still queued. A cluster that already
+answers when the session begins is used as it is and left running; so is any cluster when ``CURATE_SLURM_KEEP=1``
+(several test sessions sharing one machine).
 Import the fixture into a conftest: ``from tests.cluster.fixture import slurm_cluster``.
 """
 
@@ -52,6 +54,6 @@ def slurm_cluster():
     try:
         yield default_partition()
     finally:
-        if started:
+        if started and os.environ.get("CURATE_SLURM_KEEP") != "1":
             subprocess.run(["bash", str(HERE / "stop.sh")], env={**os.environ, "CURATE_SLURM_STATE_DIR": STATE_DIR},
                            capture_output=True, timeout=120)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Tear down what start.sh started: cancel the jobs on this single-node cluster, then stop slurmd,
 # slurmctld and munged by the PIDs start.sh recorded (never by name). Safe to run twice.
+# Usage: stop.sh [--force]   (without --force, a cluster with queued jobs is left running)
 set -uo pipefail
 STATE_DIR="${CURATE_SLURM_STATE_DIR:-/run/curate-slurm}"
 log() { echo "[curate-slurm $(date +%T)] $*" >&2; }
@@ -12,9 +13,13 @@ running() {  # $1=pid $2=comm: still there and not a zombie (/proc/PID/exe vanis
   [ -n "$st" ] && [ "$st" != Z ] && [ "$(cat "/proc/$1/comm" 2>/dev/null)" = "$2" ]
 }
 
-# 1. cancel remaining jobs (only if our controller is up), so no slurmstepd/job processes are left behind
+# 1. jobs still queued belong to someone else's session (ours wait for theirs): leave the cluster running,
+#    unless --force, which cancels them (so no slurmstepd/job processes are left behind) and stops it anyway
 if [ -f "$STATE_DIR/slurmctld.pid" ] && is_ours "$(cat "$STATE_DIR/slurmctld.pid")" /usr/sbin/slurmctld; then
   JOBS="$(squeue -h -o %A 2>/dev/null | sort -u | tr '\n' ' ')"
+  if [ -n "${JOBS// }" ] && [ "${1:-}" != "--force" ]; then
+    log "jobs still queued ($JOBS): leaving the cluster running (stop.sh --force cancels them and stops it)"; exit 0
+  fi
   if [ -n "${JOBS// }" ]; then
     log "cancelling jobs: $JOBS"; scancel $JOBS || true
     for _ in $(seq 1 40); do [ -z "$(squeue -h 2>/dev/null)" ] && break; sleep 0.5; done

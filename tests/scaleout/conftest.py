@@ -8,7 +8,6 @@ import io
 from pathlib import Path
 
 import pytest
-import yaml
 from warcio.archiveiterator import ArchiveIterator
 from warcio.warcwriter import WARCWriter
 
@@ -36,23 +35,6 @@ def warc_shards(tmp_path_factory) -> Path:
                 writer.write_record(writer.create_warc_record(uri, "response", payload=io.BytesIO(body),
                                                               http_headers=http))
     return folder
-
-
-def derived_config(path: Path, output: Path, inputs: list[Path], stages: tuple[str, ...], **executor) -> Path:
-    """Write a config at ``path``: the quickstart's stage blocks (only ``stages``), reading ``inputs``."""
-    data = yaml.safe_load(QUICKSTART.read_text())
-    data = {k: v for k, v in data.items() if k not in STAGE_KEYS or k in stages}
-    from curate.config import PATH_KEYS, _resolve_paths
-
-    data = _resolve_paths(data, QUICKSTART.parent.resolve(), PATH_KEYS)  # the quickstart's relative paths
-    data["output"] = str(output)
-    data["input"] = {"paths": [str(p) for p in inputs], "format": "auto"}
-    data["executor"] = {**data.get("executor", {}), **executor}
-    path.write_text(yaml.safe_dump(data, sort_keys=False))
-    return path
-
-
-STAGE_KEYS = ("extract", "dedup", "score", "decontam", "rewrite", "mixture")
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.helpers import read_jsonl_gz
 
@@ -44,3 +45,17 @@ def rejected_ids(out: Path, stage: str) -> dict[str, list[str]]:
     if not root.is_dir():
         return {}
     return {d.name: sorted(x["id"] for x in read_jsonl_gz(d)) for d in sorted(root.iterdir()) if d.is_dir()}
+
+
+def derived_config(path: Path, output: Path, inputs: list[Path], stages: tuple[str, ...], **executor) -> Path:
+    """Write a config at ``path``: the quickstart's stage blocks (only ``stages``), reading ``inputs``."""
+    data = yaml.safe_load(QUICKSTART.read_text())
+    data = {k: v for k, v in data.items() if k not in STAGES or k in stages}
+    from curate.config import PATH_KEYS, _resolve_paths
+
+    data = _resolve_paths(data, QUICKSTART.parent.resolve(), PATH_KEYS)  # the quickstart's relative paths
+    data["output"] = str(output)
+    data["input"] = {"paths": [str(p) for p in inputs], "format": "auto"}
+    data["executor"] = {**data.get("executor", {}), **executor}
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path

@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.scaleout.conftest import derived_config
-from tests.scaleout.scaleout_helpers import QUICKSTART, REPO, curate, kept_by_stage, rejected_ids
+from tests.scaleout.scaleout_helpers import QUICKSTART, REPO, curate, derived_config, kept_by_stage, rejected_ids
 
-FAULT_STAGES = ("extract", "dedup")  # the quickstart's deterministic stages, small enough to run three times
+# the quickstart's deterministic stages, small enough to run three times (mixture: a step after the failing one)
+FAULT_STAGES = ("extract", "dedup", "mixture")
 
 
 def fault_stages() -> tuple[str, ...]:
