@@ -12,6 +12,8 @@ shingle sets; pairs from the ``exact`` band need no check.
 
 from __future__ import annotations
 
+from typing import BinaryIO
+
 import numpy as np
 from datatrove.data import DocumentsPipeline
 from datatrove.pipeline.base import PipelineStep
@@ -40,7 +42,14 @@ class DedupBuckets(PipelineStep):
         work = WorkDir(self.work_dir)
         work.pairs(rank).parent.mkdir(parents=True, exist_ok=True)
         checker = _JaccardChecker(work, self.threshold) if self.verify else None
-        seen = np.zeros(0, dtype=np.uint64)  # pair keys already written by this task
+        try:
+            self._write_pairs(work, rank, world_size, checker)
+        finally:
+            if checker is not None:
+                checker.close()
+
+    def _write_pairs(self, work: WorkDir, rank: int, world_size: int, checker: "_JaccardChecker | None") -> None:
+        seen = np.zeros(0, dtype=np.uint64)  # keys of the pairs this task has already handled
         with open(work.pairs(rank), "wb") as out:
             for band in band_names(self.bands)[rank::world_size]:
                 for pairs in self._band_pairs(work, band):
@@ -114,7 +123,7 @@ class _JaccardChecker:
         self.work = work
         self.threshold = threshold
         self._docs: dict[int, np.ndarray] = {}
-        self._shingles: dict[int, np.ndarray] = {}
+        self._shingles: dict[int, BinaryIO] = {}
         self._recent: dict[int, np.ndarray] = {}
 
     def _set(self, gid: int) -> np.ndarray:
@@ -127,13 +136,20 @@ class _JaccardChecker:
         return self._recent[gid]
 
     def _read_set(self, gid: int) -> np.ndarray:
+        # shingles are read with seek + read, not a memmap: scattered lookups would map a large share of the
+        # file into this process
         rank, index = gid >> 32, gid & 0xFFFFFFFF
         if rank not in self._docs:
             self._docs[rank] = self.work.read(self.work.docs(rank), DOC_DTYPE)
-            self._shingles[rank] = self.work.read(self.work.shingles(rank), np.uint32)
+            self._shingles[rank] = open(self.work.shingles(rank), "rb")
         rec = self._docs[rank][index]
-        start = int(rec["shingle_start"])
-        return np.unique(self._shingles[rank][start : start + int(rec["shingle_count"])])
+        f = self._shingles[rank]
+        f.seek(int(rec["shingle_start"]) * 4)
+        return np.unique(np.frombuffer(f.read(int(rec["shingle_count"]) * 4), dtype=np.uint32))
+
+    def close(self) -> None:
+        for f in self._shingles.values():
+            f.close()
 
     def jaccard(self, a: int, b: int) -> float:
         sa, sb = self._set(a), self._set(b)
