@@ -52,5 +52,41 @@ def evaluate(
     typer.echo(format_metrics(metrics))
 
 
+@group.command()
+def annotate(
+    inputs: Annotated[Path, typer.Argument(help="JSONL (or .jsonl.gz) of documents with text and id fields")],
+    recipe: Annotated[Path, typer.Option(help="classifier folder whose prompt and label scale to use")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="JSONL of annotations (appended; resumable)")],
+    endpoint: Annotated[
+        Optional[str], typer.Option(help="OpenAI-compatible server URL (vLLM, SGLang...); default: start llama.cpp "
+                                    "with SmolLM2-135M-Instruct on loopback")
+    ] = None,
+    model_name: Annotated[Optional[str], typer.Option(help="model name sent with each request")] = None,
+    limit: Annotated[int, typer.Option(help="annotate at most this many new documents (-1: all)")] = -1,
+    text_key: Annotated[str, typer.Option(help="field holding the text")] = "text",
+    id_key: Annotated[str, typer.Option(help="field holding the document id (used to resume)")] = "id",
+    api_key_env: Annotated[Optional[str], typer.Option(help="environment variable holding an API key")] = None,
+) -> None:
+    """Label documents with an LLM using RECIPE's prompt; malformed answers are retried, then dropped."""
+    from curate.classify.annotate import annotate_file, endpoint_asker
+    from curate.classify.recipe import load_recipe
+    from curate.errors import CurateError
+    from curate.llm.client import Endpoint, api_key_from_env
+    from curate.llm.server import SMOLLM2_NAME, LlamaServer
+
+    try:
+        r = load_recipe(recipe)
+        name = model_name or SMOLLM2_NAME
+        if endpoint:
+            ask = endpoint_asker(Endpoint(endpoint, name, api_key_from_env(api_key_env)))
+            annotate_file(r, inputs, output, ask, name, limit, text_key, id_key, echo=typer.echo)
+            return
+        with LlamaServer(model_name=name) as server:
+            ask = endpoint_asker(Endpoint(server.url, name))
+            annotate_file(r, inputs, output, ask, name, limit, text_key, id_key, echo=typer.echo)
+    except CurateError as err:
+        fail(str(err))
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(group, name="classifier")
