@@ -154,7 +154,7 @@ def _check_group(ps: PlannedStage, g, cfg: RunConfig) -> None:
     """Fail loudly when a task of the step did not complete, naming the failed tasks' logs; a re-run resumes."""
     log_dir = ps.ctx.logs_dir(g.name)
     tasks = g.tasks or ps.ctx.executor.tasks
-    done = len(list((log_dir / "completions").glob("*"))) if (log_dir / "completions").is_dir() else 0
+    done = _completed(log_dir)
     if done >= tasks:
         return
     _mark_finished(cfg)
@@ -238,19 +238,26 @@ def _submit_slurm(cfg: RunConfig, planned: list[PlannedStage], echo) -> None:
          + (f"; already complete: {', '.join(skipped)}" if skipped else ""))
 
 
-def _wait_slurm(cfg: RunConfig, planned: list[PlannedStage], echo, poll_s: float = 2.0) -> None:
-    """Poll ``squeue`` until none of the run's jobs is left (no ``sacct``: it needs accounting), echoing progress."""
-    record = read_run_record(Path(cfg.output)) or {}
-    ids = [g["job_id"] for g in record.get("groups", []) if g.get("job_id")]
+def _wait_slurm(cfg: RunConfig, planned: list[PlannedStage], echo) -> None:
+    """Poll ``squeue`` until none of the run's jobs is left (no ``sacct``: it needs accounting), echoing progress
+    (completion markers per step) when it changes. Polls every 2 s for a small run, up to every 30 s for a big one."""
+    groups = (read_run_record(Path(cfg.output)) or {}).get("groups", [])
+    ids = [g["job_id"] for g in groups if g.get("job_id")]
+    poll_s = min(30.0, 2.0 + sum(g["tasks"] for g in groups) / 1000)
     last = None
     while ids:
         res = subprocess.run(["squeue", "-h", "-j", ",".join(ids), "-o", "%i"], capture_output=True, text=True)
         if res.returncode != 0 and "Invalid job id" not in res.stderr:
             raise CurateError(f"squeue failed while waiting for the jobs: {res.stderr.strip()}")
-        progress = ", ".join(f"{s.group} {s.done}/{s.tasks}" for s in run_status(Path(cfg.output))[1])
+        progress = ", ".join(f"{g['group']} {_completed(Path(g['log_dir']))}/{g['tasks']}" for g in groups)
         if progress != last:
             echo(f"done: {progress}")
             last = progress
         if not res.stdout.strip():
             return
         time.sleep(poll_s)
+
+
+def _completed(log_dir: Path) -> int:
+    folder = log_dir / "completions"
+    return sum(1 for _ in folder.iterdir()) if folder.is_dir() else 0
