@@ -34,9 +34,9 @@ class DecontamConfig(StrictModel):
     allowlist_min_docs: int = Field(3, ge=1, description="allow-list n-grams found in this many reference documents")
     min_question_words: int = Field(3, ge=1, description="questions shorter than this are not indexed")
     min_answer_words: int = Field(13, ge=1, description="answers shorter than this are not indexed")
-    contaminated_ratio: float = Field(0.5, gt=0, le=1, description="7-gram ratio at or above which a document is "
+    contaminated_ratio: float = Field(0.3, gt=0, le=1, description="7-gram ratio at or above which a document is "
                                                                    "contaminated")
-    partial_ratio: float = Field(0.2, gt=0, le=1, description="7-gram ratio at or above which a document is partial")
+    partial_ratio: float = Field(0.15, gt=0, le=1, description="7-gram ratio at or above which a document is partial")
     min_shared_7grams: int = Field(3, ge=1, description="shared 7-grams needed (or all of a shorter item's) for a "
                                                         "ratio-based contaminated verdict")
     on_contaminated: Literal["drop", "flag"] = Field("drop", description="drop to rejected/contaminated, or keep "

@@ -33,8 +33,8 @@ _SHIFT = np.uint64(64 - PREFILTER_BITS)
 class Thresholds:
     """The 7-gram ratio thresholds (see docs/decontam.md for how the defaults were measured)."""
 
-    contaminated_ratio: float = 0.5
-    partial_ratio: float = 0.2
+    contaminated_ratio: float = 0.3
+    partial_ratio: float = 0.15
     min_shared_7grams: int = 3
 
 

@@ -60,8 +60,9 @@ def hit_rows(doc: Document, result: CheckResult, fuzzy_hits, items: list[dict], 
 class DecontamFilter(DropFilter):
     """Checks batches of documents against the index; drops or flags them, and writes the report rows.
 
-    ``doc.metadata["contamination"]`` gets ``verdict`` (``contaminated``/``partial``/``clean``), ``fuzzy`` (a bool,
-    only with the fuzzy pass) and the hit items; documents without any hit are left untouched. Report rows go to
+    ``doc.metadata["contamination"]`` gets ``verdict`` (``contaminated``/``partial``/``clean``), ``items`` (the exact
+    hits), ``max_ratio_7``, and with the fuzzy pass ``fuzzy`` (a bool) and ``fuzzy_items``, kept apart from the exact
+    verdict; documents without any hit are left untouched. Report rows go to
     ``<hits_dir>/<rank>.jsonl``, merged into ``report/contamination.jsonl`` when the stage ends.
     """
 
@@ -114,10 +115,12 @@ class DecontamFilter(DropFilter):
         doc.metadata["contamination"] = {
             "verdict": result.verdict,
             **({"fuzzy": bool(fuzzy_hits)} if self.fuzzy is not None else {}),
-            "items": [f"{h.benchmark}/{h.item_id}" for h in result.hits[:20]]
-            + [f"{items[f.item]['benchmark']}/{items[f.item]['item_id']}" for f in fuzzy_hits[:20]],
+            "items": [f"{h.benchmark}/{h.item_id}" for h in result.hits[:20]],
             "max_ratio_7": max((h.ratio_7 for h in result.hits), default=0.0),
         }
+        if fuzzy_hits:
+            doc.metadata["contamination"]["fuzzy_items"] = [
+                f"{items[f.item]['benchmark']}/{items[f.item]['item_id']}" for f in fuzzy_hits[:20]]
         for row in hit_rows(doc, result, fuzzy_hits, items, action == "drop"):
             self._out.write(json.dumps(row, ensure_ascii=False) + "\n")
         return (False, reason) if action == "drop" else True

@@ -65,9 +65,11 @@ def test_short_items_are_caught(checker, small_items, pages):
 def test_scattered_overlap_is_partial(checker, small_items, pages):
     item = small_items[5]
     words = item.question.split()
-    edited = " ".join(w if (i + 1) % 10 else "zzz" for i, w in enumerate(words))  # no 13-gram survives
+    edited = " ".join(w if (i + 1) % 9 else "zzz" for i, w in enumerate(words))  # no 13-gram survives
     hit = checker.check(inject(pages[3], edited)).hits[0]
-    assert hit.verdict == "partial" and hit.matches_13 == 0 and 0.2 <= hit.ratio_7 < 0.5
+    assert hit.verdict == "partial" and hit.matches_13 == 0 and 0.15 <= hit.ratio_7 < 0.3
+    every_12 = " ".join(w if (i + 1) % 12 else "zzz" for i, w in enumerate(words))
+    assert checker.check(inject(pages[3], every_12)).contaminated  # ratio >= 0.3: an edited copy
 
 
 def test_number_runs_are_never_indexed(tmp_path):

@@ -29,11 +29,11 @@ def bench_specs(shared_data):
 @pytest.fixture(scope="module")
 def corpus(shared_data, pages, tmp_path_factory):
     """Two input files (one per task): clean pages, a verbatim GSM8K item, a short MATH-500 item, a partial
-    (scattered) copy and a noisy copy (a typo every 12 words: no 13-gram survives, so the exact verdict is at most
-    partial; the fuzzy pass reports it as near-verbatim)."""
+    (scattered) copy and a noisy copy (a typo every 12 words: no 13-gram survives; its 7-gram ratio, 0.41, is above
+    the default contaminated_ratio but below the strict 0.5 most runs here use, leaving it to the fuzzy pass)."""
     gsm = load_benchmark("gsm8k", shared_data / "gsm8k" / "test.jsonl")
     words = gsm[5].question.split()
-    scattered = " ".join(w if (i + 1) % 10 else "zzz" for i, w in enumerate(words))
+    scattered = " ".join(w if (i + 1) % 9 else "zzz" for i, w in enumerate(words))  # 7-gram ratio 0.23
     long_q = next(it for it in gsm[40:] if len(it.question.split()) > 70)
     noisy = " ".join(w + "q" if i % 12 == 5 else w for i, w in enumerate(long_q.question.split()))
     root = tmp_path_factory.mktemp("decontam_in")
@@ -60,9 +60,11 @@ def prebuilt(bench_specs, tmp_path_factory):
     return ensure_index(DecontamConfig(benchmarks=bench_specs, fuzzy=True), folder)
 
 
-def _run(corpus, out, bench_specs, prebuilt, **block):
+def _run(corpus, out, bench_specs, prebuilt, strict=True, **block):
+    """Run the stage; ``strict`` raises contaminated_ratio to 0.5 and turns the fuzzy pass on."""
+    extra = {"contaminated_ratio": 0.5, "fuzzy": True} if strict else {}
     data = {"name": "t", "output": str(out), "input": {"paths": [str(corpus)]}, "executor": {"tasks": 2},
-            "decontam": {"benchmarks": bench_specs, "index": str(prebuilt), "fuzzy": True, **block}}
+            "decontam": {"benchmarks": bench_specs, "index": str(prebuilt), **extra, **block}}
     return run_pipeline(data)
 
 
@@ -86,6 +88,7 @@ def test_contaminated_documents_are_dropped_and_the_rest_kept(default_run):
     assert "contamination" not in docs["a-clean"]["metadata"]
     partial = docs["a-partial"]["metadata"]["contamination"]
     assert partial["verdict"] == "partial" and partial["items"] == ["gsm8k/test:6"]
+    assert partial["fuzzy"] is True and partial["fuzzy_items"] == ["gsm8k/test:6"]  # apart from the exact verdict
     assert docs["b-noisy"]["metadata"]["contamination"]["fuzzy"] is True
     assert docs["b-noisy"]["metadata"]["contamination"]["verdict"] != "contaminated"
     f = funnels[0]
@@ -117,13 +120,22 @@ def test_report_rows_and_html(default_run):
 
 @pytest.mark.parametrize(("block", "reason", "ids"), [
     ({"on_partial": "drop"}, "partial", {"a-partial", "b-noisy"}),  # the noisy copy is also partial
-    ({"on_fuzzy": "drop"}, "fuzzy", {"b-noisy"}),
+    ({"on_fuzzy": "drop"}, "fuzzy", {"a-partial", "b-noisy"}),
 ])
 def test_each_drop_reason(corpus, bench_specs, prebuilt, tmp_path, block, reason, ids):
     _run(corpus, tmp_path, bench_specs, prebuilt, **block)
     dropped = rejected(tmp_path, "decontam")
     assert {d["id"] for d in dropped[reason]} == ids
     assert {d["id"] for d in dropped["contaminated"]} == {"a-gsm", "b-short"}
+
+
+def test_default_thresholds(corpus, bench_specs, prebuilt, tmp_path):
+    """With the defaults (ratio 0.3, no fuzzy pass) the noisy copy is contaminated by its 7-gram ratio."""
+    _run(corpus, tmp_path, bench_specs, prebuilt, strict=False)
+    assert {d["id"] for d in rejected(tmp_path, "decontam")["contaminated"]} == {"a-gsm", "b-short", "b-noisy"}
+    docs = {d["id"]: d for d in kept(tmp_path, "decontam")}
+    assert docs["a-partial"]["metadata"]["contamination"]["verdict"] == "partial"
+    assert "fuzzy" not in docs["a-partial"]["metadata"]["contamination"]
 
 
 def test_flag_instead_of_drop(corpus, bench_specs, prebuilt, tmp_path):
@@ -142,11 +154,11 @@ def test_cli_run_index_and_audit(corpus, shared_data, tmp_path):
     res = runner.invoke(app, ["decontam", str(corpus), "--index", str(tmp_path / "ix"), "-o", str(tmp_path / "o"),
                               "--tasks", "2"])
     assert res.exit_code == 0, res.output
-    assert len(read_jsonl_gz(tmp_path / "o" / "decontam" / "rejected" / "contaminated")) == 2
+    assert len(read_jsonl_gz(tmp_path / "o" / "decontam" / "rejected" / "contaminated")) == 3
     res = runner.invoke(app, ["decontam", "audit", str(tmp_path / "o")])
     assert res.exit_code == 0, res.output
     lines = {line.split()[0]: line.split() for line in res.output.splitlines()[2:]}
-    assert lines["gsm8k"][1:5] == ["1319", "3", "1", "3"]  # items, items hit, contaminated items, docs hit
+    assert lines["gsm8k"][1:5] == ["1319", "3", "2", "3"]  # items, items hit, contaminated items, docs hit
     assert lines["math500"][1:5] == ["500", "1", "1", "1"]
     missing = runner.invoke(app, ["decontam", "audit", str(tmp_path / "nothing")])
     assert missing.exit_code == 2 and "run `curate decontam` first" in missing.output
