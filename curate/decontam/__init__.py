@@ -1,7 +1,8 @@
 """Benchmark decontamination: Phi-4's hybrid 13-gram / 7-gram method over a saved, memory-mapped n-gram index.
 
 Public API for other stages (see docs/decontam.md): :func:`build_index` builds and saves an index from benchmark
-items, :class:`Decontaminator` checks texts against it, :class:`DecontamFilter` is the datatrove step.
+items, :class:`Decontaminator` checks texts against it; the datatrove step is
+:class:`curate.decontam.steps.DecontamFilter`.
 """
 
 from curate.decontam.detect import CheckResult, Decontaminator, Hit, Thresholds

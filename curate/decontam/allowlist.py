@@ -37,12 +37,19 @@ class AllowListSettings:
         return {"min_items": self.min_items, "min_docs": self.min_docs}
 
 
+def unique_pairs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct (a, b) pairs, sorted by a then b (faster than ``np.unique(axis=0)``)."""
+    order = np.lexsort((b, a))
+    a, b = a[order], b[order]
+    keep = np.ones(len(a), dtype=bool)
+    keep[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1])
+    return a[keep], b[keep]
+
+
 def _common_by_items(keys: np.ndarray, idents: np.ndarray, min_items: int) -> np.ndarray:
     """Keys held by at least ``min_items`` distinct unit identities."""
     if min_items <= 0 or not len(keys):
         return np.zeros(0, np.uint64)
-    from curate.decontam.index import unique_pairs
-
     pair_keys, _ = unique_pairs(keys, idents)
     ukeys, counts = np.unique(pair_keys, return_counts=True)
     return ukeys[counts >= min_items].astype(np.uint64)
@@ -73,7 +80,8 @@ def _sizes_of(key: str, sizes: tuple[int, ...]) -> tuple[int, ...]:
 
 
 def derive_allowlist(grams: dict[str, np.ndarray], owners: dict[str, np.ndarray], unit_ident: np.ndarray,
-                     settings: AllowListSettings, reference_texts: Iterable[str] | None = None) -> dict[str, np.ndarray]:
+                     settings: AllowListSettings,
+                     reference_texts: Iterable[str] | None = None) -> dict[str, np.ndarray]:
     """The allow-listed keys per table (``"13"``, ``"7"``, ``"short"``), sorted and unique."""
     out = {k: _common_by_items(grams[k], unit_ident[owners[k]], settings.min_items) for k in grams}
     if reference_texts is not None and settings.min_docs > 0:

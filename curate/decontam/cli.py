@@ -53,7 +53,7 @@ def register(app: typer.Typer) -> None:
 
     @sub.command("run")
     def run(
-        inputs: Annotated[list[Path], typer.Argument(help="documents (JSONL/Parquet or crawl files), files or folders")],
+        inputs: Annotated[list[Path], typer.Argument(help="documents (JSONL/Parquet or crawl files), files/folders")],
         output: OutputOpt,
         benchmark: BenchmarkOpt = None,
         index: IndexOpt = None,

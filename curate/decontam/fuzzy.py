@@ -5,7 +5,8 @@ each benchmark question as a set of word 3-grams in an LSH Ensemble, slides a wi
 ``window // 2``) over a document, and asks the ensemble for questions that contain most of the window's 3-grams.
 Windows whose 3-grams are not mostly found in the union of all questions are skipped before any LSH query (a
 necessary condition, so nothing is lost); every candidate is then verified exactly
-(``|window ∩ question| / |window| >= containment``), so the LSH only prunes. The verdict is ``fuzzy``, reported apart from the exact verdicts and never merged into them.
+(``|window ∩ question| / |window| >= containment``), so the LSH only prunes. The verdict is ``fuzzy``, reported
+apart from the exact verdicts and never merged into them.
 
 Signatures are computed with numpy from our own 64-bit shingle hashes and handed to datasketch as hash values.
 The ensemble and the questions' shingle sets are pickled beside the index (``fuzzy.pkl``); this pass costs far more

@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from curate.benchmarks import BenchmarkItem
-from curate.decontam.allowlist import AllowListSettings, derive_allowlist
+from curate.decontam.allowlist import AllowListSettings, derive_allowlist, unique_pairs
 from curate.decontam.ngrams import NORM_VERSION, mix, ngram_hashes, normalize, word_hashes
 from curate.errors import CurateError
 
@@ -54,15 +54,6 @@ class IndexSettings:
 
     min_question_words: int = 3
     min_answer_words: int = 13
-
-
-def unique_pairs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct (a, b) pairs, sorted by a then b (faster than ``np.unique(axis=0)``)."""
-    order = np.lexsort((b, a))
-    a, b = a[order], b[order]
-    keep = np.ones(len(a), dtype=bool)
-    keep[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1])
-    return a[keep], b[keep]
 
 
 def _csr(keys: np.ndarray, units: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -2,8 +2,8 @@
 
 Normalization (version :data:`NORM_VERSION`): Unicode NFKC, lower case, and every run of non-word characters
 (punctuation, symbols, whitespace, markup) becomes one separator. A word is a run of Unicode letters and digits,
-where an ``_`` between two of them joins them, so code identifiers (``has_close_elements``) and LaTeX commands (``\\frac`` →
-``frac``, ``\\log_2`` → ``log_2``) survive as words while indentation, brackets, ``$``, markdown
+where an ``_`` between two of them joins them, so code identifiers (``has_close_elements``) and LaTeX commands
+(``\\frac`` → ``frac``, ``\\log_2`` → ``log_2``) survive as words while indentation, brackets, ``$``, markdown
 ``**``/``_``/``#``/``-`` and quote styles vanish.
 
 Hashing is deterministic across processes and machines (no Python ``hash()``): each word's code points are combined
