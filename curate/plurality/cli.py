@@ -8,6 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from curate.cli_common import DryRunOpt, ExecutorOpt, FormatOpt, OutputOpt, TasksOpt, WorkersOpt, executor_block, fail
+from curate.rewrite.cli import EndpointOpt, LocalOpt, ModelOpt, llm_block
 
 
 def register(app: typer.Typer) -> None:
@@ -20,9 +21,9 @@ def register(app: typer.Typer) -> None:
         temperature: Annotated[float, typer.Option(help="sampling temperature")] = 0.8,
         text_key: Annotated[str, typer.Option(help="JSONL field holding the question")] = "question",
         limit: Annotated[int, typer.Option(help="read at most this many questions per task (-1: all)")] = -1,
-        endpoint: Annotated[Optional[str], typer.Option(help="URL of an OpenAI-compatible server")] = None,
-        model: Annotated[Optional[str], typer.Option(help="model name sent to the endpoint")] = None,
-        local: Annotated[bool, typer.Option("--local", help="start llama.cpp + SmolLM2 per task (default)")] = False,
+        endpoint: EndpointOpt = None,
+        model: ModelOpt = None,
+        local: LocalOpt = False,
         executor: ExecutorOpt = "local",
         tasks: TasksOpt = None,
         workers: WorkersOpt = None,
@@ -30,8 +31,6 @@ def register(app: typer.Typer) -> None:
         dry_run: DryRunOpt = False,
     ) -> None:
         """Sample answers per question, majority-vote, drop questions where all or none agree (Phi-4)."""
-        from curate.rewrite.cli import llm_block
-
         block = {"llm": llm_block(endpoint, model, local), "samples": samples, "max_tokens": max_tokens,
                  "temperature": temperature}
         run = {"name": "plurality", "output": str(output.resolve()),

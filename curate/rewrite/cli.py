@@ -7,8 +7,21 @@ from typing import Annotated, Optional
 
 import typer
 
-from curate.cli_common import DryRunOpt, ExecutorOpt, FormatOpt, OutputOpt, TasksOpt, WorkersOpt, fail, run_stage_command
+from curate.cli_common import (
+    DryRunOpt,
+    ExecutorOpt,
+    FormatOpt,
+    OutputOpt,
+    TasksOpt,
+    WorkersOpt,
+    fail,
+    run_stage_command,
+)
 
+# the LLM options shared by every command that calls an LLM (rewrite, plurality)
+EndpointOpt = Annotated[Optional[str], typer.Option(help="URL of an OpenAI-compatible server (vLLM, SGLang...)")]
+ModelOpt = Annotated[Optional[str], typer.Option(help="model name sent to the endpoint")]
+LocalOpt = Annotated[bool, typer.Option("--local", help="start llama.cpp + SmolLM2 on loopback per task (default)")]
 STYLES_HELP = ("comma-separated styles: textbook, discussion, reasoning, diverse_qa, distill, extract_knowledge, "
                "knowledge_list, wikipedia (default: all)")
 
@@ -31,9 +44,9 @@ def register(app: typer.Typer) -> None:
         inputs: Annotated[list[Path], typer.Argument(help="files or folders of documents (JSONL from a stage, ...)")],
         output: OutputOpt,
         styles: Annotated[Optional[str], typer.Option(help=STYLES_HELP)] = None,
-        endpoint: Annotated[Optional[str], typer.Option(help="URL of an OpenAI-compatible server")] = None,
-        model: Annotated[Optional[str], typer.Option(help="model name sent to the endpoint")] = None,
-        local: Annotated[bool, typer.Option("--local", help="start llama.cpp + SmolLM2 per task (default)")] = False,
+        endpoint: EndpointOpt = None,
+        model: ModelOpt = None,
+        local: LocalOpt = False,
         score_key: Annotated[Optional[str], typer.Option(help="metadata score key; 'none' selects all pages")] = None,
         min_score: Annotated[Optional[float], typer.Option(help="score threshold for the high-quality styles")] = None,
         max_tokens: Annotated[Optional[int], typer.Option(help="completion tokens per rewrite")] = None,

@@ -11,22 +11,14 @@ from __future__ import annotations
 from datatrove.data import Document
 from datatrove.pipeline.inference.types import InferenceError
 
-from curate.rewrite.prompts import StylePrompt, load_styles
+from curate.rewrite.prompts import LazyStyles
 
 
 class RewriteRollout:
     """Callable rollout ``(doc, generate) -> dict``; prompt files are read lazily on the worker."""
 
     def __init__(self, styles: list[str], prompt_dir: str | None = None):
-        self.styles = list(styles)
-        self.prompt_dir = prompt_dir
-        self._prompts: dict[str, StylePrompt] | None = None
-
-    @property
-    def prompts(self) -> dict[str, StylePrompt]:
-        if self._prompts is None:
-            self._prompts = load_styles(self.styles, self.prompt_dir)
-        return self._prompts
+        self.prompts = LazyStyles(styles, prompt_dir)
 
     async def __call__(self, doc: Document, generate) -> dict:
         prompt = self.prompts[doc.metadata["style"]]
@@ -38,6 +30,3 @@ class RewriteRollout:
                 raise
             return {"error": str(err.error)[:500]}
         return {"text": result.text, "finish_reason": result.finish_reason, "usage": result.usage}
-
-    def __getstate__(self):
-        return {**self.__dict__, "_prompts": None}

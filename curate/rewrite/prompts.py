@@ -60,6 +60,23 @@ def _read(path: Path) -> StylePrompt:
     return StylePrompt(**{**data, "version": int(data["version"]), "min_ratio": float(data["min_ratio"])})
 
 
+class LazyStyles:
+    """Style name → :class:`StylePrompt`, read from the prompt files on first use (on the worker, not the driver);
+    pickles without the loaded prompts, so steps holding it ship cheaply to Slurm or Ray."""
+
+    def __init__(self, styles: list[str], prompt_dir: str | None = None):
+        self.styles, self.prompt_dir = list(styles), prompt_dir
+        self._loaded: dict[str, StylePrompt] | None = None
+
+    def __getitem__(self, style: str) -> StylePrompt:
+        if self._loaded is None:
+            self._loaded = load_styles(self.styles, self.prompt_dir)
+        return self._loaded[style]
+
+    def __getstate__(self):
+        return {**self.__dict__, "_loaded": None}
+
+
 def available_styles(prompt_dir: str | None = None) -> dict[str, Path]:
     """Style name → prompt file: the shipped ones, overridden or extended by ``prompt_dir``."""
     found = {p.stem: p for p in sorted(SHIPPED.glob("*.yaml"))}

@@ -17,7 +17,7 @@ from datatrove.data import Document
 
 from curate.accounting import DropFilter, Rejects
 from curate.rewrite.config import ValidationConfig
-from curate.rewrite.prompts import StylePrompt, load_styles
+from curate.rewrite.prompts import LazyStyles, StylePrompt
 
 _REFUSAL = re.compile(
     r"\b(i'?m sorry|i am sorry|i apologi[sz]e|i cannot|i can'?t|i can not|i'?m (?:not able|unable)|i am (?:not able|"
@@ -105,15 +105,8 @@ class ValidateRewrite(DropFilter):
     def __init__(self, rejects: Rejects | None, styles: list[str], cfg: ValidationConfig, model: str,
                  sampling: dict, prompt_dir: str | None = None, rollouts_key: str = "rollouts"):
         super().__init__(rejects)
-        self.styles, self.cfg, self.model, self.sampling = list(styles), cfg, model, dict(sampling)
-        self.prompt_dir, self.rollouts_key = prompt_dir, rollouts_key
-        self._prompts: dict[str, StylePrompt] | None = None
-
-    @property
-    def prompts(self) -> dict[str, StylePrompt]:
-        if self._prompts is None:
-            self._prompts = load_styles(self.styles, self.prompt_dir)
-        return self._prompts
+        self.cfg, self.model, self.sampling = cfg, model, dict(sampling)
+        self.prompts, self.rollouts_key = LazyStyles(styles, prompt_dir), rollouts_key
 
     def filter(self, doc: Document) -> bool | tuple[bool, str]:
         source = doc.text
@@ -136,6 +129,3 @@ class ValidateRewrite(DropFilter):
             return False, reason
         self.stat_update(f"kept/{doc.metadata['style']}")
         return True
-
-    def __getstate__(self):
-        return {**self.__dict__, "_prompts": None}

@@ -97,8 +97,8 @@ def _stats(out: Path, group: str) -> dict:
 @pytest.mark.slow
 def test_killed_run_resumes_without_regenerating(llm_server, pages, tmp_path):
     out = tmp_path / "out"
-    cmd = [sys.executable, "-c", "from curate.cli import app; app()", "rewrite", str(pages), "-o", str(out), "--styles", "distill,textbook",
-           "--endpoint", llm_server.url, "--max-tokens", "24", "--tasks", "1"]
+    cmd = [sys.executable, "-c", "from curate.cli import app; app()", "rewrite", str(pages), "-o", str(out),
+           "--styles", "distill,textbook", "--endpoint", llm_server.url, "--max-tokens", "24", "--tasks", "1"]
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
     proc = subprocess.Popen(cmd, env=env, start_new_session=True, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
