@@ -25,7 +25,9 @@ class LLMConfig(StrictModel):
     threads: int | None = Field(None, ge=1, description="local server only: CPU threads; default llama.cpp's")
     api_key_env: str | None = Field(None, description="environment variable holding the API key, if the server "
                                     "needs one (never put the key itself in a config)")
-    concurrency: int = Field(4, ge=1, description="requests in flight at once per task")
+    concurrency: int | None = Field(None, ge=1, description="requests in flight at once per task; default 1 for "
+                                    "the local server (llama.cpp answers one at a time, queued requests would eat "
+                                    "their timeout waiting), 32 for an endpoint (vLLM/SGLang batch them)")
     timeout_s: float = Field(300.0, gt=0, description="seconds before one request is abandoned and retried")
     max_retries: int = Field(5, ge=0, description="retries of a request after connection errors, timeouts, 429, 5xx")
     startup_timeout_s: float = Field(180.0, gt=0, description="local server only: seconds to wait for readiness")
@@ -40,3 +42,8 @@ class LLMConfig(StrictModel):
     @property
     def local(self) -> bool:
         return self.endpoint is None
+
+    @property
+    def in_flight(self) -> int:
+        """The effective ``concurrency``."""
+        return self.concurrency or (1 if self.local else 32)

@@ -101,7 +101,7 @@ class LLMInferenceRunner(InferenceRunner):
             endpoint_url=llm.endpoint or "http://127.0.0.1",  # replaced by the local server's URL at run time
             default_generation_params=dict(generation_params),
             rollouts_per_document=rollouts,
-            max_concurrent_generations=llm.concurrency,
+            max_concurrent_generations=llm.in_flight,
             request_timeout=llm.timeout_s,
             metric_interval=300,
         )

@@ -1,8 +1,10 @@
 """Decontaminate rewrites with the decontam stage's index: a rewrite can reintroduce benchmark text.
 
 Uses the decontam stage's public API (:class:`curate.decontam.Decontaminator`, see docs/decontam.md): a rewrite
-judged ``contaminated`` is dropped (reason ``contaminated``); ``partial`` and ``fuzzy`` ones are kept and flagged
-in ``metadata["contamination"]`` like the decontam stage flags pages.
+judged ``contaminated`` is dropped (reason ``contaminated``); ``partial`` ones are kept and flagged in
+``metadata["contamination"]`` (``verdict``, ``items``, ``max_ratio_7``) as the decontam stage flags pages. The
+decontam stage's default thresholds apply (``DecontamConfig``'s ``contaminated_ratio``, ``partial_ratio``,
+``min_shared_7grams``).
 """
 
 from __future__ import annotations
@@ -42,9 +44,13 @@ class DecontamRewrites(DropFilter):
                 logger.warning(f"no decontam index at {self.index}: rewrites are NOT decontaminated")
                 self._missing = True
                 return None
-            from curate.decontam import Decontaminator
+            from curate.decontam import Decontaminator, Thresholds
+            from curate.decontam.config import DecontamConfig
 
-            self._checker = Decontaminator(self.index)
+            defaults = DecontamConfig.model_fields  # the decontam stage's measured default thresholds
+            thresholds = Thresholds(*(defaults[k].default for k in
+                                      ("contaminated_ratio", "partial_ratio", "min_shared_7grams")))
+            self._checker = Decontaminator(self.index, thresholds, with_spans=False)
         return self._checker
 
     def filter(self, doc: Document) -> bool | tuple[bool, str]:
@@ -55,10 +61,10 @@ class DecontamRewrites(DropFilter):
         result = checker.check(doc.text)
         if result.verdict == "clean":
             return True
-        doc.metadata["contamination"] = {
+        doc.metadata["contamination"] = {  # the decontam stage's format (docs/decontam.md)
             "verdict": result.verdict,
-            "hits": [{"benchmark": h.benchmark, "item_id": h.item_id, "verdict": h.verdict,
-                      "matches_13": h.matches_13, "ratio_7": round(h.ratio_7, 4)} for h in result.hits[:5]],
+            "items": [f"{h.benchmark}/{h.item_id}" for h in result.hits[:20]],
+            "max_ratio_7": max((h.ratio_7 for h in result.hits), default=0.0),
         }
         return (False, "contaminated") if result.contaminated else True
 
