@@ -64,7 +64,8 @@ class LlamaServer:
 
     ``url`` is the server root (``http://127.0.0.1:PORT``); OpenAI routes live under ``/v1``. ``model_name`` is
     the alias the server answers to (send it as ``model`` in requests). The server's output goes to ``log_path``
-    (a temporary file unless given); its tail is quoted in every error.
+    (a temporary file unless given); its tail is quoted in every error. Linux delivers the parent-death signal when
+    the *thread* that started the server ends, so start it from the thread that keeps using it.
     """
 
     def __init__(
