@@ -199,7 +199,8 @@ def _refuse_if_active(cfg: RunConfig) -> None:
         return
     if record.get("pid") != os.getpid() and driver_alive(record):
         raise CurateError(
-            f"a run into {cfg.output} is still going (pid {record['pid']} on this host); wait for it or stop it"
+            f"a run into {cfg.output} is still going (pid {record['pid']} on this host); wait for it or stop it "
+            f"(if that process is no curate run, delete {Path(cfg.output) / 'logs' / 'curate_run.json'})"
         )
     ids = [g["job_id"] for g in record.get("groups", []) if g.get("job_id")]
     if record.get("executor") == "slurm" and ids:

@@ -82,10 +82,14 @@ def driver_alive(record: dict) -> bool:
     if record.get("finished") or record.get("host") != socket.gethostname():
         return False
     try:
-        os.kill(int(record["pid"]), 0)
+        pid = int(record["pid"])
+        os.kill(pid, 0)
     except (OSError, KeyError, ValueError):
         return False
-    return True
+    try:  # a reused pid belongs to another program: only a process that mentions curate counts
+        return pid == os.getpid() or b"curate" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return True
 
 
 def queued_jobs(job_names: list[str]) -> dict[str, list[tuple[str, str, str]]] | None:
