@@ -13,13 +13,13 @@ whose id is already in the output (a half-written last line from an interruption
 
 from __future__ import annotations
 
-import gzip
 import json
 import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from curate.classify.data import iter_jsonl
 from curate.classify.recipe import Recipe
 from curate.errors import CurateError
 
@@ -51,18 +51,10 @@ def read_documents(path: str | Path, text_key: str = "text", id_key: str = "id")
     path = Path(path)
     if not path.is_file():
         raise CurateError(f"input not found: {path}; give a JSONL file of documents")
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rt", encoding="utf-8") as f:
-        for line_no, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            text = rec.get(text_key)
-            if isinstance(text, str) and text.strip():
-                yield str(rec.get(id_key, f"{path.name}:{line_no}")), text
+    for line_no, rec in iter_jsonl(path):
+        text = rec.get(text_key)
+        if isinstance(text, str) and text.strip():
+            yield str(rec.get(id_key, f"{path.name}:{line_no}")), text
 
 
 def done_ids(output: Path) -> set[str]:

@@ -7,6 +7,7 @@ recipe names a ``group_key``, grouped (no group, e.g. a web page, has items on b
 
 from __future__ import annotations
 
+import gzip
 import json
 from collections import Counter
 from dataclasses import dataclass, field
@@ -40,30 +41,40 @@ def read_labelled(path: str | Path, recipe) -> Dataset:
     if not path.is_file():
         raise CurateError(f"labelled data not found: {path}; set data.path in the recipe or pass --data")
     texts, labels, groups, skipped = [], [], [], Counter()
-    with open(path, encoding="utf-8") as f:
+    for line_no, rec in iter_jsonl(path, skipped):
+        text, raw = rec.get(spec.text_key), rec.get(spec.label_key)
+        if not isinstance(text, str) or raw is None:
+            skipped["no_text_or_label"] += 1
+            continue
+        idx = recipe.labels.index(raw)
+        if idx is None:
+            skipped["label_not_a_class"] += 1
+            continue
+        texts.append(text)
+        labels.append(idx)
+        groups.append(str(rec.get(spec.group_key, line_no)) if spec.group_key else None)
+    if not texts:
+        raise CurateError(f"{path} holds no usable labelled record (keys {spec.text_key!r}/{spec.label_key!r}; "
+                          f"skipped: {dict(skipped)})")
+    return Dataset(texts, np.array(labels, dtype=np.int64), groups if spec.group_key else None, skipped)
+
+
+def iter_jsonl(path: str | Path, skipped: Counter | None = None):
+    """(line number, record) of each JSON object line of a JSONL file (``.gz`` too); bad lines are counted."""
+    path = Path(path)
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8") as f:
         for line_no, line in enumerate(f, 1):
             if not line.strip():
                 continue
             try:
                 rec = json.loads(line)
             except json.JSONDecodeError:
+                rec = None
+            if isinstance(rec, dict):
+                yield line_no, rec
+            elif skipped is not None:
                 skipped["invalid_json"] += 1
-                continue
-            text, raw = rec.get(spec.text_key), rec.get(spec.label_key)
-            if not isinstance(text, str) or raw is None:
-                skipped["no_text_or_label"] += 1
-                continue
-            idx = recipe.labels.index(raw)
-            if idx is None:
-                skipped["label_not_a_class"] += 1
-                continue
-            texts.append(text)
-            labels.append(idx)
-            groups.append(str(rec.get(spec.group_key, line_no)) if spec.group_key else None)
-    if not texts:
-        raise CurateError(f"{path} holds no usable labelled record (keys {spec.text_key!r}/{spec.label_key!r}; "
-                          f"skipped: {dict(skipped)})")
-    return Dataset(texts, np.array(labels, dtype=np.int64), groups if spec.group_key else None, skipped)
 
 
 def split(data: Dataset, test_fraction: float, seed: int) -> tuple[Dataset, Dataset]:

@@ -141,7 +141,7 @@ class Recipe(StrictModel):
 def load_recipe(path: str | Path, overrides: dict[str, Any] | None = None) -> Recipe:
     """Read ``recipe.yaml`` (given the file or its folder); errors name the key and the allowed values.
 
-    ``overrides`` maps dotted keys to values (``{"model.kind": "fasttext", "data.path": "x.jsonl"}``).
+    ``overrides`` replaces whole top-level blocks (``{"model": {"kind": "fasttext", "params": {}}}``).
     """
     path = Path(path)
     file = path / RECIPE_FILE if path.is_dir() else path
@@ -153,13 +153,7 @@ def load_recipe(path: str | Path, overrides: dict[str, Any] | None = None) -> Re
         raise ConfigError(f"{file} is not valid YAML: {err}") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{file} must hold a mapping with the keys name, labels, data, model")
-    for key, value in (overrides or {}).items():
-        node = data
-        *parents, last = key.split(".")
-        for p in parents:
-            node = node.setdefault(p, {})
-        node[last] = value
-    data["folder"] = str(file.parent.resolve())
+    data = {**data, **(overrides or {}), "folder": str(file.parent.resolve())}
     try:
         return Recipe.model_validate(data)
     except ValidationError as err:
