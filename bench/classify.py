@@ -3,7 +3,7 @@
     .venv/bin/python bench/classify.py [--shared-data ../shared/data] [--topic-n 6000] [--docs 400]
 
 1. Macro-F1 of our two kinds (fasttext, embedding) beside a scikit-learn TF-IDF + LogisticRegression baseline,
-   all trained and tested on the same split in the same run:
+   all trained and tested on the same split in the same run (fastText with the shipped recipe's settings):
    - content: trafilatura-eval main-content vs boilerplate snippets, split by page (80/20, seed 42);
    - topic: MMLU questions -> the four MMLU categories (a seeded sample of --topic-n questions, stratified 80/20).
 2. Scoring throughput on one core (torch limited to one thread): our score step (ClassifierScorer on datatrove
@@ -84,6 +84,14 @@ def quality(name, X, y, tr, te, cache: str, ft_params: dict, emb_params: dict) -
     out["embedding"] = macro_f1(y[te], emb.proba_from_embeddings(E[te]).argmax(axis=1))
     out["ratio"] = max(out["fasttext"], out["embedding"]) / out["baseline"]
     return out, emb
+
+
+def recipe_fasttext_params(name: str) -> dict:
+    """The fastText settings of the shipped recipe for a task, unquantized (quantizing only shrinks the file)."""
+    from curate.classify.recipe import load_recipe
+
+    recipe = load_recipe(REPO / "classifiers" / name)
+    return {**recipe.model.params, "quantize": False, "seed": recipe.data.seed}
 
 
 def page_texts(shared: Path, n: int) -> list[str]:
@@ -211,7 +219,6 @@ def main() -> None:
     ap.add_argument("--cache", default=os.path.expanduser("~/.cache/curate/bench"))
     args = ap.parse_args()
 
-    ft_params = {"dim": 16, "epoch": 10, "lr": 0.2, "bucket": 50000, "seed": 42}
     emb_params = {"hidden": 256, "seed": 42}
     print(f"machine: {os.cpu_count()} cores visible, torch threads 1 for throughput\n")
     print("1. macro-F1 on held-out data (same split for all three, same run)")
@@ -220,7 +227,7 @@ def main() -> None:
     content_model = None
     for name, task in (("content", content_task(args.shared_data)),
                        ("topic", topic_task(args.shared_data, args.topic_n))):
-        r, emb = quality(name, *task, args.cache, ft_params, emb_params)
+        r, emb = quality(name, *task, args.cache, recipe_fasttext_params(name), emb_params)
         content_model = content_model or emb
         results.append(r)
         print(f"{r['task']:<9}{r['train']:>7}{r['test']:>6}{r['baseline']:>11.3f}{r['fasttext']:>10.3f}"

@@ -92,6 +92,7 @@ class ModelSpec(StrictModel):
         unknown = sorted(set(self.params) - set(allowed))
         if unknown:
             raise ValueError(f"unknown {self.kind} parameter(s) {unknown}; allowed: {sorted(allowed)}")
+        model_class(self.kind)(**self.params)  # constructors check their values (a ValueError names the problem)
         return self
 
 

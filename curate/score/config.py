@@ -23,7 +23,7 @@ class ScoreConfig(StrictModel):
         min_length=1, description="classifiers to run, in order; a plain path is a classifier without threshold"
     )
     batch_size: int = Field(256, ge=1, description="documents scored together (sorted by length inside)")
-    device: str = Field("auto", description="embedding classifiers: auto (CUDA when present), cpu, cuda, cuda:N")
+    device: str = Field("auto", pattern=r"^(auto|cpu|cuda(:\d+)?)$", description="embedding classifiers: auto (CUDA when present), cpu, cuda, cuda:N")
     threads: int = Field(1, ge=1, description="torch threads per task (tasks run in parallel already)")
 
     @field_validator("classifiers", mode="before")

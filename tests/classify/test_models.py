@@ -64,6 +64,20 @@ def test_embedding_learns_and_round_trips(tmp_path, tmp_path_factory, xy, object
     assert "cache_dir" not in loaded.get_params() or loaded.cache_dir is None
 
 
+@pytest.mark.gpu
+def test_embedding_trains_on_cuda_in_bf16(tmp_path, xy):
+    import torch
+
+    if not torch.cuda.is_available():
+        pytest.skip("no CUDA device")
+    X, y = xy
+    model = EmbeddingClassifier(hidden=32, max_epochs=10, device="cuda", max_seq_length=64).fit(X[:200], y[:200])
+    assert next(model.encoder_.model.parameters()).dtype == torch.bfloat16
+    assert next(model.head_.parameters()).is_cuda
+    loaded = load_model(model.save(tmp_path / "m"))
+    np.testing.assert_array_equal(loaded.predict(X[:50]), model.predict(X[:50]))
+
+
 def test_early_stopping_stops_before_max_epochs(xy):
     X, y = xy
     rng = np.random.default_rng(0)

@@ -49,6 +49,8 @@ def _write(tmp_path, text):
         (GOOD.replace("name: demo", "name: Demo Classifier"), "name"),
         (GOOD + "extra_key: 1\n", "extra_key: unknown key"),
         (GOOD.replace("[0, 1, 2]", "[0]"), "labels.classes"),
+        (GOOD.replace("fasttext, params: {dim: 8}", "embedding, params: {objective: ranking}"),
+         "objective must be classification or regression"),
     ],
 )
 def test_bad_recipes_name_the_problem(tmp_path, bad, expected):
