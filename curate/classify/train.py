@@ -8,6 +8,7 @@ training time, skipped records) and ``README.md`` (the model card, written from 
 from __future__ import annotations
 
 import json
+import os
 import platform
 import time
 from datetime import datetime, timezone
@@ -54,7 +55,7 @@ def train_recipe(recipe: Recipe, data_path: str | Path | None = None, echo=print
         "classifier": recipe.name,
         "kind": recipe.model.kind,
         "params": model.get_params(),
-        "data": {"path": str(path), "records": len(data), "train": len(train), "test": len(test),
+        "data": {"path": os.path.relpath(path, recipe.folder), "records": len(data), "train": len(train), "test": len(test),
                  "label_counts": _named(recipe, counts), "skipped": dict(data.skipped),
                  "split": "grouped by " + recipe.data.group_key if recipe.data.group_key else "stratified"},
         "test": metrics,
