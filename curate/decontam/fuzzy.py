@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from curate.decontam.allowlist import members
 from curate.decontam.ngrams import ngram_hashes, word_hashes, word_spans
 from curate.errors import missing_package
 
@@ -42,14 +43,6 @@ def signature(shingles: np.ndarray) -> np.ndarray:
     """A MinHash signature (NUM_PERM values of 32 bits) of a set of 64-bit shingle hashes."""
     permuted = (shingles[:, None] * _PERM_A[None, :] + _PERM_B[None, :]) >> np.uint64(32)
     return permuted.min(axis=0)
-
-
-def _members(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
-    """``values[i] in sorted_set`` for each i, by binary search (``np.isin`` would re-sort the big set per call)."""
-    if not len(sorted_set):
-        return np.zeros(len(values), dtype=bool)
-    idx = np.minimum(np.searchsorted(sorted_set, values), len(sorted_set) - 1)
-    return sorted_set[idx] == values
 
 
 def _minhash(sig: np.ndarray):
@@ -108,14 +101,14 @@ class FuzzyMatcher:
         best: dict[int, FuzzyHit] = {}
         step = max(1, self.window // 2)
         # a window contained in one question is contained in the union of all questions: count that first
-        known = np.concatenate(([0], np.cumsum(_members(shingles, self.data["union"]))))
+        known = np.concatenate(([0], np.cumsum(members(shingles, self.data["union"]))))
         for start in range(0, max(1, len(shingles) - self.window + step), step):
             end = min(start + self.window, len(shingles))
             if end - start < self.window // 2 or known[end] - known[start] < threshold * (end - start):
                 continue
             window = np.unique(shingles[start:end])
             for item in lsh.query(_minhash(signature(window)), len(window)):
-                score = float(_members(window, sets[item]).mean())
+                score = float(members(window, sets[item]).mean())
                 if score >= threshold and score > getattr(best.get(item), "containment", 0.0):
                     best[item] = FuzzyHit(item, round(score, 4), (start, start + self.window + SHINGLE - 1))
         if best:

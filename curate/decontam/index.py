@@ -28,8 +28,8 @@ from pathlib import Path
 import numpy as np
 
 from curate.benchmarks import BenchmarkItem
-from curate.decontam.allowlist import AllowListSettings, derive_allowlist, unique_pairs
-from curate.decontam.ngrams import NORM_VERSION, mix, ngram_hashes, normalize, word_hashes
+from curate.decontam.allowlist import AllowListSettings, derive_allowlist, sorted_runs, unique_pairs
+from curate.decontam.ngrams import NORM_VERSION, batch_words_numeric, mix, ngram_hashes
 from curate.errors import CurateError
 
 LONG_N = 13
@@ -59,7 +59,7 @@ class IndexSettings:
 def _csr(keys: np.ndarray, units: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Unique (key, unit) pairs as sorted unique keys, offsets and the units of each key."""
     pk, pu = unique_pairs(keys.astype(np.uint64), units.astype(np.int32))
-    ukeys, starts = np.unique(pk, return_index=True)
+    ukeys, starts = sorted_runs(pk)
     offsets = np.append(starts, len(pk)).astype(np.int32)
     return ukeys.astype(np.uint64), offsets, pu.astype(np.int32)
 
@@ -73,72 +73,82 @@ def _prefilter(*key_arrays: np.ndarray) -> np.ndarray:
     return bits
 
 
-def _unit_texts(items: list[BenchmarkItem], settings: IndexSettings):
-    """(item index, part, word hashes, numeric-word flags) for every unit worth indexing."""
-    for i, item in enumerate(items):
-        for part, text, minimum in (("question", item.question, settings.min_question_words),
-                                    ("answer", item.answer, settings.min_answer_words)):
-            words = word_hashes(text) if text else np.zeros(0, np.uint64)
-            if len(words) >= minimum:
-                yield i, part, words, np.array([w.isdigit() for w in normalize(text).split()], dtype=bool)
+def _hash_units(items: list[BenchmarkItem], settings: IndexSettings):
+    """Every unit worth indexing, hashed in one batch.
 
+    Returns (units, n-gram keys and their units by table ``"13"``/``"7"``, the whole-text hash of each unit under
+    13 words as (units, keys), one identity hash per unit). n-grams crossing two texts or made only of numbers
+    ("3 4 5 6 7 ...", "1 0 1 1 1 2": calendars, tables) are left out.
+    """
+    cands = [(i, part, text) for i, it in enumerate(items) for part, text in (("question", it.question),
+                                                                             ("answer", it.answer))]
+    hashes, first, numeric = batch_words_numeric([text for _, _, text in cands])
+    lengths = np.diff(first)
+    minimum = np.array([settings.min_question_words if part == "question" else settings.min_answer_words
+                        for _, part, _ in cands])
+    kept = np.flatnonzero((lengths >= minimum) & (lengths > 0))
+    if not len(kept):
+        raise CurateError("no benchmark item is long enough to index; check the benchmark files and field mapping")
+    unit_of_cand = np.full(len(cands), -1, dtype=np.int64)
+    unit_of_cand[kept] = np.arange(len(kept))
+    owner = np.repeat(unit_of_cand, lengths)
+    num = np.concatenate(([0], np.cumsum(numeric)))
+    words, starts = lengths[kept], first[kept]
+    sizes = tuple(sorted({LONG_N, SHORT_N, *(int(n) for n in words[words < LONG_N])}))
+    grams = ngram_hashes(hashes, sizes)
 
-def _informative(grams: np.ndarray, numeric: np.ndarray, n: int) -> np.ndarray:
-    """The n-grams that are not made of numbers only ("3 4 5 6 7 ...", "1 0 1 1 1 2": calendars, tables)."""
-    counts = np.concatenate(([0], np.cumsum(numeric)))
-    return grams[(counts[n:] - counts[:-n]) < n]
+    def inside(n: int) -> np.ndarray:
+        pos = np.arange(len(grams[n]))
+        return pos[(owner[pos] >= 0) & (owner[pos] == owner[pos + n - 1]) & (num[pos + n] - num[pos] < n)]
+
+    tables = {}
+    for n in (LONG_N, SHORT_N):
+        pos = inside(n)
+        tables[str(n)] = unique_pairs(grams[n][pos], owner[pos].astype(np.int32))
+    whole_units, whole_keys = [], []
+    for n in sorted(set(words[words < LONG_N].tolist())):
+        units_n = np.flatnonzero(words == n)
+        pos = starts[units_n]
+        ok = num[pos + n] - num[pos] < n
+        whole_units.append(units_n[ok].astype(np.int32))
+        whole_keys.append(grams[n][pos[ok]])
+    whole = (np.concatenate(whole_units) if whole_units else np.zeros(0, np.int32),
+             np.concatenate(whole_keys) if whole_keys else np.zeros(0, np.uint64))
+    local = np.arange(len(hashes)) - np.repeat(first[:-1], lengths) + 1
+    idents = np.bitwise_xor.reduceat(mix(hashes + local.astype(np.uint64)), first[:-1][lengths > 0])
+    idents = idents[np.searchsorted(np.flatnonzero(lengths > 0), kept)]
+    units = [Unit(cands[c][0], cands[c][1], int(lengths[c])) for c in kept.tolist()]
+    return units, tables, whole, idents
 
 
 def build_arrays(items: list[BenchmarkItem], settings: IndexSettings, allow: AllowListSettings,
                  reference_texts=None) -> tuple[list[Unit], dict[str, np.ndarray]]:
     """Hash every unit and lay the lookup tables out (see the module docstring)."""
-    units: list[Unit] = []
-    idents: list[int] = []
-    whole: dict[int, np.ndarray] = {}  # unit → hash of its whole text, for texts under 13 words
-    grams: dict[str, list] = {"13": [], "7": [], "short": []}
-    owners: dict[str, list] = {"13": [], "7": [], "short": []}
-    for item_idx, part, words, numeric in _unit_texts(items, settings):
-        u = len(units)
-        sizes = tuple(sorted({min(len(words), LONG_N), min(len(words), SHORT_N)}))
-        g = {n: _informative(arr, numeric, n) for n, arr in ngram_hashes(words, (*sizes, LONG_N)).items()}
-        units.append(Unit(item_idx, part, len(words)))
-        idents.append(_identity(words))
-        if len(words) < LONG_N:
-            whole[u] = g[len(words)][:1]
-        key_arrays = (("short", whole[u]),) if len(words) < SHORT_N else (("13", g[LONG_N]),
-                                                                          ("7", np.unique(g[SHORT_N])))
-        for key, arr in key_arrays:
-            grams[key].append(arr)
-            owners[key].append(np.full(len(arr), u, np.int32))
-    if not units:
-        raise CurateError("no benchmark item is long enough to index; check the benchmark files and field mapping")
-    cat = {k: (np.concatenate(v) if v else np.zeros(0, np.uint64)) for k, v in grams.items()}
-    own = {k: (np.concatenate(v) if v else np.zeros(0, np.int32)) for k, v in owners.items()}
-    allowed = derive_allowlist(cat, own, np.array(idents, dtype=np.uint64), allow, reference_texts)
+    units, tables, (whole_units, whole_keys), idents = _hash_units(items, settings)
+    words = np.array([u.words for u in units], dtype=np.int32)
+    short = words[whole_units] < SHORT_N
+    cat = {"13": tables["13"][0], "7": tables["7"][0], "short": whole_keys[short]}
+    own = {"13": tables["13"][1], "7": tables["7"][1], "short": whole_units[short]}
+    allowed = derive_allowlist(cat, own, idents.astype(np.uint64), allow, reference_texts)
     keep = {k: ~np.isin(cat[k], allowed[k]) for k in cat}
     n7 = np.bincount(own["7"][keep["7"]], minlength=len(units)).astype(np.int32)
     # a short text whose 7-grams are all common cannot reach a ratio: it is matched whole, like one under 7 words
-    extra = [u for u, h in whole.items() if units[u].words >= SHORT_N and n7[u] == 0 and len(h)]
-    cat["short"] = np.concatenate([cat["short"][keep["short"]], *[whole[u] for u in extra]])
-    own["short"] = np.concatenate([own["short"][keep["short"]], np.array(extra, dtype=np.int32)])
+    extra = ~short & (n7[whole_units] == 0)
+    cat["short"] = np.concatenate([cat["short"][keep["short"]], whole_keys[extra]])
+    own["short"] = np.concatenate([own["short"][keep["short"]], whole_units[extra]])
     keep["short"] = np.ones(len(cat["short"]), dtype=bool)
     arrays: dict[str, np.ndarray] = {}
     for key, suffix in (("13", "13"), ("7", "7"), ("short", "_short")):
         arrays[f"keys{suffix}"], arrays[f"off{suffix}"], arrays[f"units{suffix}"] = _csr(cat[key][keep[key]],
                                                                                          own[key][keep[key]])
     arrays["unit_n7"] = n7
-    arrays["unit_words"] = np.array([u.words for u in units], dtype=np.int32)
+    arrays["unit_words"] = words
     arrays["unit_item"] = np.array([u.item for u in units], dtype=np.int32)
     arrays["unit_whole"] = np.zeros(len(units), dtype=bool)
     arrays["unit_whole"][np.unique(own["short"])] = True
     arrays["allow13"], arrays["allow7"] = allowed["13"], allowed["7"]
     arrays["prefilter"] = _prefilter(arrays["keys13"], arrays["keys7"], arrays["keys_short"])
     return units, arrays
-
-
-def _identity(words: np.ndarray) -> int:
-    """A hash of a unit's whole word sequence: identical questions in two benchmarks count as one text."""
-    return int(np.bitwise_xor.reduce(mix(words + np.arange(1, len(words) + 1, dtype=np.uint64))))
 
 
 def build_index(items: list[BenchmarkItem], folder: str | Path, settings: IndexSettings | None = None,

@@ -26,6 +26,7 @@ _UNDERSCORE = ord("_")
 _TABLE_SIZE = 0x30000  # code points above this (rare: emoji, historic scripts) count as word characters
 _powers: dict[str, np.ndarray] = {}
 _word_table: np.ndarray | None = None
+_digit_table: np.ndarray | None = None
 
 
 def _is_alnum_table() -> np.ndarray:
@@ -34,6 +35,14 @@ def _is_alnum_table() -> np.ndarray:
     if _word_table is None:
         _word_table = np.fromiter((chr(c).isalnum() for c in range(_TABLE_SIZE)), dtype=bool, count=_TABLE_SIZE)
     return _word_table
+
+
+def _is_digit_table() -> np.ndarray:
+    """``table[cp]``: is code point ``cp`` a digit (``str.isdigit``)."""
+    global _digit_table
+    if _digit_table is None:
+        _digit_table = np.fromiter((chr(c).isdigit() for c in range(_TABLE_SIZE)), dtype=bool, count=_TABLE_SIZE)
+    return _digit_table
 
 
 def _fold(text: str) -> str:
@@ -100,12 +109,29 @@ def batch_word_hashes(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     The texts are joined with a separator and hashed with one set of array operations, which is what makes the scan
     fast: numpy's per-call overhead is paid per batch, not per document.
     """
+    hashes, first, _ = _batch(texts)
+    return hashes, first
+
+
+def batch_words_numeric(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Like :func:`batch_word_hashes`, plus a flag per word: is it made of digits only."""
+    return _batch(texts, numeric=True)
+
+
+def _batch(texts: list[str], numeric: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     folded = [_fold(t) for t in texts]
     cps, starts, ends = _bounds(" ".join(folded))
     text_starts = np.zeros(len(texts) + 1, dtype=np.int64)
     np.cumsum([len(f) + 1 for f in folded], out=text_starts[1:])
     first = np.searchsorted(starts, text_starts)
-    return _hash_words(cps, starts, ends), first
+    digits = None
+    if numeric:
+        small = cps < _TABLE_SIZE
+        not_digit = np.ones(len(cps), dtype=np.int64)
+        not_digit[small] = ~_is_digit_table()[cps[small]]
+        counts = np.concatenate(([0], np.cumsum(not_digit)))
+        digits = (counts[ends] - counts[starts]) == 0
+    return _hash_words(cps, starts, ends), first, digits
 
 
 def word_hashes(text: str) -> np.ndarray:
