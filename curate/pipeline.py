@@ -234,9 +234,10 @@ def _submit_slurm(cfg: RunConfig, planned: list[PlannedStage], echo) -> None:
         _record_run(cfg, planned, executors)
     submitted = {n: e.job_id for n, e in executors.items() if e.job_id not in (None, -1)}
     skipped = [n for n, e in executors.items() if e.job_id == -1]
-    echo(f"submitted {len(submitted)} Slurm job array(s) for run {cfg.name}: "
-         + ", ".join(f"{n}={j}" for n, j in submitted.items())
-         + (f"; already complete: {', '.join(skipped)}" if skipped else ""))
+    parts = [", ".join(f"{n}={j}" for n, j in submitted.items())] if submitted else []
+    parts += [f"already complete: {', '.join(skipped)}"] if skipped else []
+    echo(f"submitted {len(submitted)} Slurm job array(s) for run {cfg.name}" + (": " if parts else "")
+         + "; ".join(parts))
 
 
 def _wait_slurm(cfg: RunConfig, planned: list[PlannedStage], echo) -> None:

@@ -121,8 +121,18 @@ def run_status(output: Path) -> tuple[dict, list[GroupStatus], bool]:
     slurm = record.get("executor") == "slurm"
     queue = queued_jobs([g["job_name"] for g in record["groups"] if g.get("job_id")]) if slurm else {}
     alive = driver_alive(record)
-    statuses = [_group_status(g, (queue or {}).get(g["job_name"], []), alive, slurm) for g in record["groups"]]
+    statuses = [_group_status(g, _own_rows(g, queue or {}), alive, slurm) for g in record["groups"]]
     return record, statuses, queue is not None
+
+
+def _own_rows(g: dict, queue: dict[str, list[tuple[str, str, str]]]) -> list[tuple[str, str, str]]:
+    """The queue rows of this step's job array (another run may use the same job name). A step of more than
+    MAX_ARRAY_SIZE tasks is split by datatrove into several arrays, of which only the last id is known: then every
+    array of that name counts."""
+    rows = queue.get(g["job_name"], [])
+    if g["tasks"] > MAX_ARRAY_SIZE:
+        return rows
+    return [r for r in rows if r[0] == g.get("job_id")]
 
 
 def _group_status(g: dict, in_queue: list[tuple[str, str, str]], alive: bool, slurm: bool) -> GroupStatus:
@@ -139,7 +149,7 @@ def _group_status(g: dict, in_queue: list[tuple[str, str, str]], alive: bool, sl
             continue
         logs = _task_logs(g, log_dir, rank, ranks_to_run, since)
         error = _last_error(logs)
-        if error is not None or (logs and not in_queue and not alive):
+        if error is not None or (logs and not in_queue and (slurm or not alive)):
             st.failed.append(TaskFailure(rank, error or "stopped without an error in its log (killed? time limit or "
                                                         "memory?)", [str(p) for p in logs]))
         elif logs and not slurm and alive:

@@ -4,6 +4,8 @@ are cancelled instead of pending forever, and the re-run resubmits only that ran
 from __future__ import annotations
 
 import json
+import subprocess
+import time
 
 import pytest
 
@@ -53,3 +55,33 @@ def test_failed_task_reported_then_only_its_rank_resubmitted(tmp_path, warc_shar
     assert kept_ids(out) == kept_ids(tmp_path / "local")
     status = json.loads(curate("status", str(out), "--json").stdout)
     assert all(g["state"] == "done" for g in status["groups"])
+
+
+@pytest.mark.slurm
+def test_submit_without_waiting_then_rerun_finishes(tmp_path, warc_shards, slurm_cluster):
+    """`wait: false` returns right after sbatch; a second driver is refused while the jobs are queued; once they
+    are done, running again (waiting this time) submits no completed step and writes the funnel."""
+    out = tmp_path / "out"
+    config = derived_config(tmp_path / "run.yaml", out, [warc_shards], fault_stages(), kind="slurm", tasks=2,
+                            slurm={**SLURM, "wait": False})
+    first = curate("run", str(config))
+    assert "submitted; follow with `curate status" in first.stdout
+    assert not (out / "report" / "funnel.json").exists()
+    busy = curate("run", str(config), check=False)
+    assert busy.returncode == 2 and "are still queued or running" in busy.stderr
+    status = json.loads(curate("status", str(out), "--json").stdout)
+    assert sum(g["done"] + g["running"] + g["pending"] for g in status["groups"]) == \
+        sum(g["tasks"] for g in status["groups"])
+    ids = [g["job_id"] for g in status["run"]["groups"] if g["job_id"]]
+    deadline = time.monotonic() + 900
+    while subprocess.run(["squeue", "-h", "-j", ",".join(ids)], capture_output=True, text=True).stdout.strip():
+        assert time.monotonic() < deadline, "the jobs never left the queue"
+        time.sleep(2)
+    waiting = derived_config(tmp_path / "wait.yaml", out, [warc_shards], fault_stages(), kind="slurm", tasks=2,
+                             slurm=SLURM)  # the same run (the executor block is not part of the run id), waiting
+    final = curate("run", str(waiting))
+    # extract is not submitted again; the mixture step is named after its input files' fingerprint, which changed
+    # when extract wrote them, so it counts again (from its per-file cache)
+    assert "already complete: extract" in final.stdout and "extract=" not in final.stdout
+    assert (out / "report" / "funnel.json").is_file()
+    assert all(g["state"] == "done" for g in json.loads(curate("status", str(out), "--json").stdout)["groups"])
