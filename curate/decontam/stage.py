@@ -35,9 +35,12 @@ def plan(cfg: DecontamConfig, ctx: StageContext) -> StagePlan:
     groups = [StepGroup(f"{STAGE}_index", [BuildIndex(cfg, str(idx))], tasks=1, workers=1), StepGroup(STAGE, scan)]
 
     def write_contamination_report() -> None:
-        from curate.report.contamination import read_rows, write_reports
+        """Merge the per-task hit rows into report/contamination.{jsonl,html} and print the per-benchmark summary."""
+        from curate.report.contamination import HTML_NAME, read_rows, render_text, write_reports
 
         totals = json.loads((idx / "meta.json").read_text())["benchmarks"]
-        write_reports(read_rows(hits), totals, ctx.report_dir(), subtitle=f"run {ctx.run_id} · index {idx}")
+        summary = write_reports(read_rows(hits), totals, ctx.report_dir(), subtitle=f"run {ctx.run_id} · index {idx}")
+        print(render_text(summary))
+        print(f"contamination report written to {ctx.report_dir() / HTML_NAME}")
 
     return StagePlan(groups, finalize=write_contamination_report)
