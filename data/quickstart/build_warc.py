@@ -61,10 +61,16 @@ def near_copy(html: bytes) -> bytes:
 
 
 def contaminate(html: bytes, question: str, answer: str) -> bytes:
+    """The page with a test question and its answer pasted into its longest paragraph (main content, so the
+    extractor keeps it)."""
+    import re
+
     text = html.decode("utf-8", errors="replace")
-    block = f"<h2>Practice problem</h2><p>{question}</p><p>Solution: {answer}</p>"
-    end = text.lower().rfind("</body>")
-    return (text[:end] + block + text[end:] if end != -1 else text + block).encode("utf-8")
+    paragraphs = [m for m in re.finditer(r"<p[ >].*?</p>", text, flags=re.S | re.I)]
+    longest = max(paragraphs, key=lambda m: m.end() - m.start())
+    insert_at = longest.end() - len("</p>")
+    pasted = f" Practice problem: {question} Solution: {answer.replace(chr(10), ' ')}"
+    return (text[:insert_at] + pasted + text[insert_at:]).encode("utf-8")
 
 
 def record(url: str, html: bytes) -> bytes:
