@@ -21,10 +21,10 @@ class ValidationConfig(StrictModel):
                                  "the source has no metadata.language; null disables the check")
     min_language_words: int = Field(8, ge=1, description="wrong_language is only judged on outputs this long")
     repetition_ngram: int = Field(8, ge=2, description="repetition: word n-gram size for loop detection")
-    max_repeated_fraction: float = Field(0.3, gt=0, le=1, description="repetition: drop when more than this "
+    max_repeated_fraction: float = Field(0.2, gt=0, le=1, description="repetition: drop when more than this "
                                          "fraction of words lie in n-grams that occur more than once")
     echo_ngram: int = Field(8, ge=3, description="echo: any word n-gram of this size copied from the instructions")
-    max_source_copy: float = Field(0.9, gt=0, le=1, description="echo: drop when more than this fraction of the "
+    max_source_copy: float = Field(0.8, gt=0, le=1, description="echo: drop when more than this fraction of the "
                                    "output's n-grams are copied verbatim from the source (no rewrite happened)")
 
 

@@ -7,11 +7,15 @@ with ``rewrite.prompt_dir``, whose files win over the shipped ones) with the key
   ``origin`` (where the style comes from), ``quality`` (``high``: pages at or above ``min_score``; ``mid``: pages
   between ``mid_min_score`` and ``min_score``, as Nemotron-CC does with its wikipedia-style paraphrase);
 - ``min_ratio``: an output shorter than this fraction of its source (in characters) is dropped as too short;
-- ``system``, ``instructions`` and ``template`` (with ``{instructions}`` and ``{text}``): the chat messages.
+- ``system``, ``instructions`` and ``template`` (with ``{instructions}`` and ``{text}``): the chat messages;
+- optional ``must_contain``: regular expressions (case-insensitive, multiline) that a rewrite in this style must
+  all match, e.g. the ``Teacher:`` and ``Student:`` turns of a discussion; a rewrite missing one is dropped as
+  ``wrong_format``.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +25,7 @@ from curate.errors import ConfigError
 
 SHIPPED = Path(__file__).with_name("prompts")
 _KEYS = {"style", "version", "origin", "quality", "min_ratio", "system", "instructions", "template"}
+_OPTIONAL = {"must_contain"}
 
 
 @dataclass(frozen=True)
@@ -33,6 +38,7 @@ class StylePrompt:
     system: str
     instructions: str
     template: str
+    must_contain: tuple[str, ...] = ()
 
     @property
     def prompt_version(self) -> str:
@@ -49,15 +55,22 @@ def _read(path: Path) -> StylePrompt:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as err:
         raise ConfigError(f"prompt file {path} is not valid YAML: {err}") from None
-    if not isinstance(data, dict) or set(data) != _KEYS:
-        have = set(data) if isinstance(data, dict) else set()
-        raise ConfigError(f"prompt file {path} must have exactly the keys {sorted(_KEYS)}; "
-                          f"missing {sorted(_KEYS - have)}, unknown {sorted(have - _KEYS)}")
+    have = set(data) if isinstance(data, dict) else set()
+    if not _KEYS <= have <= _KEYS | _OPTIONAL:
+        raise ConfigError(f"prompt file {path} must have the keys {sorted(_KEYS)} (optional: {sorted(_OPTIONAL)}); "
+                          f"missing {sorted(_KEYS - have)}, unknown {sorted(have - _KEYS - _OPTIONAL)}")
     if data["quality"] not in ("high", "mid") or "{text}" not in data["template"]:
         raise ConfigError(f"prompt file {path}: quality must be high or mid, and template must contain {{text}}")
     if data["style"] != path.stem:
         raise ConfigError(f"prompt file {path} declares style {data['style']!r}; name the file {data['style']}.yaml")
-    return StylePrompt(**{**data, "version": int(data["version"]), "min_ratio": float(data["min_ratio"])})
+    patterns = data.get("must_contain") or []
+    try:
+        for pattern in patterns:
+            re.compile(pattern)
+    except (re.error, TypeError) as err:
+        raise ConfigError(f"prompt file {path}: must_contain holds an invalid regular expression ({err})") from None
+    return StylePrompt(**{**data, "version": int(data["version"]), "min_ratio": float(data["min_ratio"]),
+                          "must_contain": tuple(patterns)})
 
 
 class LazyStyles:

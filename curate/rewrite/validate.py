@@ -4,7 +4,7 @@ Checks, in order (the first failing one is the drop reason): ``request_error`` (
 ``empty``, ``truncated`` (finish reason ``length``: the rewrite was cut off at max_tokens), ``refusal`` (the model
 declined: "I'm sorry, I can't..."), ``echo`` (the output copies an 8-word run of the instructions, or is mostly a
 verbatim copy of the source), ``repetition`` (the model looped: too many words inside repeated n-grams),
-``too_short`` (against the source, and in words) and ``wrong_language`` (py3langid disagrees with the source's
+``wrong_format`` (the style's ``must_contain`` patterns, e.g. a discussion without ``Teacher:`` turns), ``too_short`` (against the source, and in words) and ``wrong_language`` (py3langid disagrees with the source's
 language). Each check is a plain function of texts, so it can be tested and tuned on its own.
 """
 
@@ -87,6 +87,8 @@ def check(output: str, finish_reason: str, source: str, prompt: StylePrompt, cfg
         return "echo"
     if repeated_fraction(text, cfg.repetition_ngram) > cfg.max_repeated_fraction:
         return "repetition"
+    if not all(re.search(p, text, re.IGNORECASE | re.MULTILINE) for p in prompt.must_contain):
+        return "wrong_format"
     min_ratio = prompt.min_ratio if cfg.min_ratio is None else cfg.min_ratio
     n_words = len(words(text))
     if n_words < cfg.min_words or len(text) < min_ratio * len(source.strip()):

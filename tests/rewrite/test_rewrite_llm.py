@@ -70,6 +70,18 @@ def test_prompt_over_the_context_is_a_request_error_drop(llm_server, pages, tmp_
     assert "400" in doc["metadata"]["error"]
 
 
+def test_a_real_copy_of_the_page_is_dropped_as_echo(llm_server, pages, tmp_path):
+    """A test-only style (prompt_dir) asks SmolLM2 to copy the page: greedy output copies most of it verbatim."""
+    page = one_page(pages, tmp_path, "jarman-garden")
+    block = {"styles": ["verbatim"], "prompt_dir": str(Path(__file__).parent / "prompts"), "score_key": None,
+             "llm": {"endpoint": llm_server.url}, "max_tokens": 300, "temperature": 0, "seed": 1,
+             "validation": {"max_source_copy": 0.6}}
+    funnel = run_stage(tmp_path / "out", [page], block)
+    assert funnel.dropped == {"echo": 1}
+    [doc] = read_jsonl_gz(tmp_path / "out" / "rewrite" / "rejected" / "echo")
+    assert doc["metadata"]["prompt_version"] == "verbatim.v1" and doc["metadata"]["finish_reason"] == "stop"
+
+
 @pytest.mark.slow
 def test_local_servers_per_task_are_started_and_stopped(pages, tmp_path):
     """End to end with LocalPipelineExecutor(tasks=2): each task starts its own llama.cpp server, then stops it."""

@@ -62,6 +62,14 @@ def test_repetition_loop():
     assert reason(loop) == "repetition"
 
 
+def test_wrong_format_for_the_style():
+    discussion = load_styles(["discussion"])["discussion"]
+    assert check(GOOD, "stop", SOURCE, discussion, CFG, "en") == "wrong_format"
+    turns = ("Student: Who made The Garden, and where?\nTeacher: " + GOOD +
+             "\nStudent: So the film is personal?\nTeacher: Yes, it was made while Jarman was ill.")
+    assert check(turns, "stop", SOURCE, discussion, CFG, "en") is None
+
+
 def test_too_short_in_words_and_against_the_source():
     assert reason("Jarman made The Garden in 1990 at Dungeness.") == "too_short"
     long_source = " ".join([SOURCE] * 10)
@@ -150,7 +158,7 @@ def test_unknown_style_and_bad_bounds_are_config_errors(tmp_path):
     with pytest.raises(ValueError, match="min_chars"):
         RewriteConfig(min_chars=10, max_chars=5)
     (tmp_path / "poem.yaml").write_text("style: poem\nversion: 1\n")
-    with pytest.raises(ConfigError, match="must have exactly the keys"):
+    with pytest.raises(ConfigError, match="must have the keys"):
         load_styles(["poem"], str(tmp_path))
 
 
