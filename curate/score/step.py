@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from datatrove.data import Document
 
 from curate.accounting import DropFilter, Rejects
@@ -56,6 +58,7 @@ class ClassifierScorer(DropFilter):
         with self.track_time("model"):
             scores = score_texts(self.loaded, texts)
         results: list[bool | tuple[bool, str]] = [True] * len(batch)
+        counts: Counter = Counter()
         for clf, (_, min_score) in zip(self.loaded, self.classifiers):
             s = scores[clf.name]
             for i, doc in enumerate(batch):
@@ -63,7 +66,9 @@ class ClassifierScorer(DropFilter):
                 doc.metadata[f"{clf.name}_int"] = int(s.ints[i])
                 if s.labels is not None:
                     doc.metadata[f"{clf.name}_label"] = s.labels[i]
-                self.stat_update(f"{clf.name}_int={int(s.ints[i])}")
+                counts[f"{clf.name}_int={int(s.ints[i])}"] += 1
                 if min_score is not None and results[i] is True and s.score[i] < min_score:
                     results[i] = (False, drop_reason(clf.name, min_score))
+        for key, n in counts.items():
+            self.stat_update(key, value=n)
         return results
