@@ -119,18 +119,7 @@ def check_sbatch_safe(cfg: ExecutorConfig, output: Path, job_names: list[str]) -
     would start a shell line). Input paths never reach the script: they travel inside the pickled pipeline.
     """
     s = cfg.slurm
-    checks: list[tuple[str, str]] = [("output (the run's output folder, which holds the logging folders)", str(output))]
-    checks += [("name (the run name, used in job names)", n) for n in job_names]
-    if s.logs_folder:
-        checks.append(("executor.slurm.logs_folder", s.logs_folder))
-    venv = slurm_venv(cfg)
-    if venv:
-        checks.append(("executor.slurm.venv_path" if s.venv_path else "the running venv (executor.slurm.venv_path)",
-                       venv))
-    for key, value in (("executor.slurm.partition", s.partition), ("executor.slurm.qos", s.qos)):
-        if value:
-            checks.append((key, value))
-    for key, value in checks:
+    for key, value in _shell_strings(cfg, output, job_names):
         if not _SHELL_SAFE.match(value):
             raise ConfigError(
                 f"{key}: {value!r} cannot be passed to sbatch: it contains {_describe_bad(value)}, and datatrove "
@@ -149,6 +138,7 @@ def check_sbatch_safe(cfg: ExecutorConfig, output: Path, job_names: list[str]) -
                 f"{_describe_bad(str(value))}; whitespace, quotes, $, backticks, backslashes, ; and control "
                 "characters are refused"
             )
+    venv = slurm_venv(cfg)
     if venv and not Path(venv).is_file():
         raise ConfigError(
             f"executor.slurm.venv_path: {venv} is not a file; it must be the venv's activate script "
@@ -156,8 +146,22 @@ def check_sbatch_safe(cfg: ExecutorConfig, output: Path, job_names: list[str]) -
         )
 
 
+def _shell_strings(cfg: ExecutorConfig, output: Path, job_names: list[str]) -> list[tuple[str, str]]:
+    """(config key, value) of every string datatrove puts on a shell line or an sbatch option of the job script."""
+    s = cfg.slurm
+    strings = [("output (the run's output folder, which holds the logging folders)", str(output))]
+    strings += [("name (the run name, used in job names)", n) for n in job_names]
+    venv = slurm_venv(cfg)
+    if venv:
+        strings.append(("executor.slurm.venv_path" if s.venv_path else "the running venv (executor.slurm.venv_path)",
+                        venv))
+    optional = (("executor.slurm.logs_folder", s.logs_folder), ("executor.slurm.partition", s.partition),
+                ("executor.slurm.qos", s.qos))
+    return strings + [(key, value) for key, value in optional if value]
+
+
 def _describe_bad(value: str) -> str:
-    bad = sorted({c for c in value if not re.match(r"[A-Za-z0-9_./+,:@=-]", c)})
+    bad = sorted({c for c in value if not _SHELL_SAFE.match(c)})
     return ", ".join("a space" if c == " " else repr(c) for c in bad)
 
 

@@ -198,11 +198,12 @@ def render(record: dict, statuses: list[GroupStatus], queue_ok: bool) -> str:
     out = [f"run {record.get('run_id')} ({record.get('executor')} executor), output {record.get('output')}"]
     if record.get("executor") == "slurm" and not queue_ok:
         out.append("(squeue could not be run: queued and running tasks are shown as pending)")
-    header = f"{'stage':<10} {'step':<22} {'tasks':>6} {'done':>6} {'running':>8} {'pending':>8} {'failed':>7}  state"
+    w = max([len("step")] + [len(s.group) for s in statuses])
+    header = f"{'stage':<10} {'step':<{w}} {'tasks':>6} {'done':>6} {'running':>8} {'pending':>8} {'failed':>7}  state"
     out += [header, "-" * len(header)]
     for s in statuses:
         job = f"  (job {s.job_id})" if s.job_id else ""
-        out.append(f"{s.stage:<10} {s.group:<22} {s.tasks:>6} {s.done:>6} {s.running:>8} {s.pending:>8} "
+        out.append(f"{s.stage:<10} {s.group:<{w}} {s.tasks:>6} {s.done:>6} {s.running:>8} {s.pending:>8} "
                    f"{len(s.failed):>7}  {s.state}{job}")
     failures = [(s, f) for s in statuses for f in s.failed]
     for s, f in failures:
