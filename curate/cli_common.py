@@ -48,6 +48,8 @@ def run_config(cfg, dry_run: bool, stages: list[str] | None = None) -> None:
         execute(cfg, planned, echo=typer.echo)
     except CurateError as err:
         fail(str(err))
+    except ImportError as err:  # a dependency of a stage is not installed
+        fail(f"{err}; install the missing package (bash scripts/setup.sh installs everything)")
 
 
 def run_stage_command(
