@@ -81,11 +81,12 @@ def run(
 def validate(config: Annotated[Path, typer.Argument(help="the run's YAML config")]) -> None:
     """Check CONFIG (keys, values, paths) without running anything."""
     from curate.errors import CurateError
-    from curate.pipeline import plan_run
+    from curate.pipeline import plan_run, preflight
 
     cfg = _load(config, None, None, None, None)
     try:
         planned = plan_run(cfg)
+        preflight(cfg, planned)
     except CurateError as err:
         fail(str(err))
     typer.echo(f"{config}: valid; stages: {', '.join(p.name for p in planned)}; executor: {cfg.executor.kind}")

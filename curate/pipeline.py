@@ -118,7 +118,7 @@ def execute(cfg: RunConfig, planned: list[PlannedStage], echo=print) -> list[Sta
                 _run_in_order(cfg, planned, echo)
         finally:
             _mark_finished(cfg)
-    funnels = [stage_funnel(ps.name, ps.log_dirs()) for ps in planned]
+    funnels = [stage_funnel(ps.name, ps.log_dirs()) for ps in planned if ps.plan.counts_documents]
     path = write_funnel(funnels, Path(cfg.output) / "report")
     if len(funnels) > 1 or kind == "slurm":
         echo(render(funnels))
@@ -138,7 +138,8 @@ def _run_in_order(cfg: RunConfig, planned: list[PlannedStage], echo) -> None:
             _check_group(ps, g, cfg)
         if ps.plan.finalize:
             ps.plan.finalize()
-        echo(render([stage_funnel(ps.name, ps.log_dirs())]))
+        if ps.plan.counts_documents:
+            echo(render([stage_funnel(ps.name, ps.log_dirs())]))
 
 
 def _job_name(cfg: RunConfig, group: str) -> str:
@@ -213,14 +214,21 @@ def _refuse_if_active(cfg: RunConfig) -> None:
             )
 
 
+def preflight(cfg: RunConfig, planned: list[PlannedStage]) -> None:
+    """Checks that need the plan, run by ``curate validate`` and before any submission: on Slurm, every string
+    that reaches the sbatch script must be safe for the shell (:func:`curate.executors.check_sbatch_safe`)."""
+    if cfg.executor.kind == "slurm":
+        names = [_job_name(cfg, g.name) for ps in planned for g in ps.plan.groups]
+        check_sbatch_safe(cfg.executor, Path(cfg.output), names)
+
+
 def _submit_slurm(cfg: RunConfig, planned: list[PlannedStage], echo) -> None:
     """Submit every step group as one job array, each depending on the previous one (afterok).
 
     Groups whose tasks are all complete are skipped (datatrove's job id -1), and only the incomplete ranks of the
     others are submitted: that is the resume.
     """
-    names = [_job_name(cfg, g.name) for ps in planned for g in ps.plan.groups]
-    check_sbatch_safe(cfg.executor, Path(cfg.output), names)
+    preflight(cfg, planned)
     previous, executors = None, {}
     for ps in planned:
         for g in ps.plan.groups:

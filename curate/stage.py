@@ -42,6 +42,8 @@ class StepGroup:
 class StagePlan:
     groups: list[StepGroup]
     finalize: Callable[[], None] | None = None
+    # False for a stage that neither keeps nor drops documents (mixture): it has no line in the funnel
+    counts_documents: bool = True
 
 
 @dataclass

@@ -40,7 +40,8 @@ def plan(cfg: MixtureConfig, ctx: StageContext) -> StagePlan:
     def write_mixture_manifest() -> None:
         finalize(cfg, ctx, sources, tokenizer, work, tasks)
 
-    return StagePlan([StepGroup(f"mixture-{fingerprint}", [step])], finalize=write_mixture_manifest)
+    return StagePlan([StepGroup(f"mixture-{fingerprint}", [step])], finalize=write_mixture_manifest,
+                     counts_documents=False)
 
 
 def _fingerprint(sources: list[Source], tokenizer: TokenizerRef, tasks: int) -> str:
