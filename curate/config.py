@@ -15,10 +15,9 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import Field, ValidationError, field_validator
 
-from curate.configbase import StrictModel
+from curate.configbase import StrictModel, read_yaml_mapping
 from curate.errors import ConfigError
 from curate.decontam.config import DecontamConfig
 from curate.dedup.config import DedupConfig
@@ -169,14 +168,7 @@ def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> Ru
     that are paths should already be absolute (the CLI resolves them against the working directory).
     """
     path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"config file not found: {path}")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as err:
-        raise ConfigError(f"{path} is not valid YAML: {err}") from None
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path} must hold a mapping of keys (name, output, input, executor, stages...)")
+    data = read_yaml_mapping(path, "name, output, input, executor and one block per stage")
     data = _resolve_paths(data, path.parent.resolve(), PATH_KEYS)
     for key, value in (overrides or {}).items():
         _set_dotted(data, key, value)

@@ -13,10 +13,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import Field, ValidationError, model_validator
 
-from curate.configbase import StrictModel
+from curate.configbase import StrictModel, read_yaml_mapping
 from curate.errors import ConfigError
 
 RECIPE_FILE = "recipe.yaml"
@@ -148,12 +147,7 @@ def load_recipe(path: str | Path, overrides: dict[str, Any] | None = None) -> Re
     file = path / RECIPE_FILE if path.is_dir() else path
     if not file.is_file():
         raise ConfigError(f"no classifier recipe at {file}; give a folder holding {RECIPE_FILE} (see classifiers/)")
-    try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8"))
-    except yaml.YAMLError as err:
-        raise ConfigError(f"{file} is not valid YAML: {err}") from None
-    if not isinstance(data, dict):
-        raise ConfigError(f"{file} must hold a mapping with the keys name, labels, data, model")
+    data = read_yaml_mapping(file, "name, labels, data, model")
     data = {**data, **(overrides or {}), "folder": str(file.parent.resolve())}
     try:
         return Recipe.model_validate(data)
