@@ -136,6 +136,9 @@ class ExtractConfig(StrictModel):
     )
     trafilatura: TrafilaturaConfig = Field(default_factory=TrafilaturaConfig)
     language: LanguageIdConfig | None = Field(default_factory=LanguageIdConfig, description="null turns LID off")
-    filters: list[FilterConfig] = Field(default_factory=default_filters, description="run in this order")
+    filters: list[FilterConfig] = Field(
+        default_factory=default_filters,
+        description="run in this order, except the url filter, which runs before extraction (it needs only the URL)",
+    )
     max_page_bytes: int = Field(10_000_000, gt=0, description="larger pages are dropped (too_large)")
     min_text_chars: int = Field(1, ge=1, description="extracted text shorter than this is dropped (empty_text)")

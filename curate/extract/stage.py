@@ -1,4 +1,4 @@
-"""Plan of the extract stage: read → count → trafilatura → language ID → heuristic filters → keep."""
+"""Plan of the extract stage: read → count → URL filter → trafilatura → language ID → text filters → keep."""
 
 from __future__ import annotations
 
@@ -16,14 +16,18 @@ STAGE = "extract"
 
 def plan(cfg: ExtractConfig, ctx: StageContext) -> StagePlan:
     rejects = ctx.rejects(STAGE)
+    # the URL filter needs only the URL: it runs before extraction, so blocked pages cost no trafilatura call
+    url_filters = [f for f in cfg.filters if f.name == "url"]
+    text_filters = [f for f in cfg.filters if f.name != "url"]
     steps = [
         ctx.reader(rejects, max_bytes=cfg.max_page_bytes) if ctx.upstream is None else ctx.reader(rejects),
         CountIn(),
+        *(build_filter(f, rejects) for f in url_filters),
         ExtractText(cfg.trafilatura, cfg.content, cfg.min_text_chars, rejects),
     ]
     if cfg.language is not None:
         steps.append(LanguageId(cfg.language, rejects))
-    steps.extend(build_filter(f, rejects) for f in cfg.filters)
+    steps.extend(build_filter(f, rejects) for f in text_filters)
     steps.append(KeepWriter(str(ctx.kept_dir(STAGE)), rejects, stage=STAGE, run_id=ctx.run_id))
     return StagePlan([StepGroup(STAGE, steps)], finalize=partial(summarize_input_problems, ctx))
 
