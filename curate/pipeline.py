@@ -118,7 +118,11 @@ def execute(cfg: RunConfig, planned: list[PlannedStage], echo=print) -> list[Sta
                 _run_in_order(cfg, planned, echo)
         finally:
             _mark_finished(cfg)
-    funnels = [stage_funnel(ps.name, ps.log_dirs()) for ps in planned if ps.plan.counts_documents]
+    funnels = []
+    for ps in planned:
+        if ps.plan.counts_documents:
+            funnels.append(stage_funnel(ps.name, ps.log_dirs()))
+            funnels[-1].extra = ps.plan.funnel_extra() if ps.plan.funnel_extra else {}
     path = write_funnel(funnels, Path(cfg.output) / "report")
     if len(funnels) > 1 or kind == "slurm":
         echo(render(funnels))

@@ -44,6 +44,8 @@ class StagePlan:
     finalize: Callable[[], None] | None = None
     # False for a stage that neither keeps nor drops documents (mixture): it has no line in the funnel
     counts_documents: bool = True
+    # after the run, a summary the stage adds to its entry in report/funnel.json (e.g. dedup's duplicates)
+    funnel_extra: Callable[[], dict] | None = None
 
 
 @dataclass

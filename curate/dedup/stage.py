@@ -87,4 +87,12 @@ def plan(cfg: DedupConfig, ctx: StageContext) -> StagePlan:
         print(render(build_report(WorkDir(work), cfg)))
         print(f"duplicates report written to {path}")
 
-    return StagePlan(groups, finalize=finalize)
+    def duplicates() -> dict:
+        """The duplicates summary of the funnel: exact vs near removals and the cluster size histogram."""
+        from curate.dedup.report import build_report
+
+        report = build_report(WorkDir(work), cfg)
+        keys = ("removed", "clusters", "documents_in_clusters", "largest_cluster", "cluster_sizes")
+        return {"duplicates": {k: report[k] for k in keys}}
+
+    return StagePlan(groups, finalize=finalize, funnel_extra=duplicates)

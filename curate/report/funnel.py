@@ -31,6 +31,7 @@ class StageFunnel:
     dropped: dict[str, int] = field(default_factory=dict)
     dropped_bytes: dict[str, int] = field(default_factory=dict)
     tasks_with_stats: int = 0
+    extra: dict = field(default_factory=dict)  # a stage's own summary (dedup: its duplicates)
 
     @property
     def dropped_total(self) -> int:

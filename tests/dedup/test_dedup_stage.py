@@ -83,6 +83,9 @@ def test_every_document_is_accounted_for_and_reported(corpus, two_tasks):
     assert report["removed"] == {"exact_duplicate": 3, "near_duplicate": 1}
     assert report["cluster_sizes"]["2"] == 4 and report["clusters"] == 4
     assert (report["parameters"]["bands"], report["parameters"]["rows"]) == (14, 8)
+    # the funnel carries the duplicates summary: exact vs near, cluster size histogram
+    duplicates = funnel.extra["duplicates"]
+    assert duplicates["removed"] == report["removed"] and duplicates["cluster_sizes"]["2"] == 4
     input_ids = {d["id"] for d in read_jsonl(corpus.glob("*.jsonl.gz"))}
     assert set(two_tasks["kept"]) | set(two_tasks["rejected"]) == input_ids
     assert not set(two_tasks["kept"]) & set(two_tasks["rejected"])
