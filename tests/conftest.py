@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -22,3 +24,15 @@ def shared_data() -> Path:
     if not path.is_dir():
         raise RuntimeError(f"shared test data not found at {path}; set CURATE_SHARED_DATA")
     return path
+
+
+@pytest.fixture(scope="session")
+def local_quickstart(tmp_path_factory) -> Path:
+    """The quickstart, run once per session exactly as the README says (`curate run configs/quickstart.yaml`,
+    output redirected to a temporary folder); its output folder."""
+    out = tmp_path_factory.mktemp("quickstart") / "local"
+    res = subprocess.run([sys.executable, "-m", "curate", "run", str(REPO / "configs" / "quickstart.yaml"),
+                          "-o", str(out), "--executor", "local"], capture_output=True, text=True, cwd=REPO)
+    if res.returncode != 0:
+        pytest.fail(f"the quickstart failed ({res.returncode}):\n{res.stdout[-3000:]}\n{res.stderr[-5000:]}")
+    return out

@@ -35,11 +35,3 @@ def warc_shards(tmp_path_factory) -> Path:
                 writer.write_record(writer.create_warc_record(uri, "response", payload=io.BytesIO(body),
                                                               http_headers=http))
     return folder
-
-
-@pytest.fixture(scope="session")
-def local_quickstart(tmp_path_factory) -> Path:
-    """The quickstart run locally, as `curate run configs/quickstart.yaml` (output in a temporary folder)."""
-    out = tmp_path_factory.mktemp("quickstart") / "local"
-    curate("run", str(QUICKSTART), "-o", str(out), "--executor", "local")
-    return out
