@@ -29,16 +29,17 @@ def one_page(pages: Path, tmp_path: Path, doc_id: str) -> Path:
 
 @pytest.mark.slow
 def test_every_style_is_generated_validated_and_accounted_for(llm_server, pages, tmp_path):
-    page = one_page(pages, tmp_path, "jarman-garden")
+    page_ids = [json.loads(line)["id"] for line in pages.read_text().splitlines()]
     block = {"styles": ALL_STYLES, "llm": {"endpoint": llm_server.url}, "max_tokens": 200, "temperature": 0.3,
              "seed": 1, "score_key": None, "min_chars": 100}
-    funnel = run_stage(tmp_path / "out", [page], block)
+    funnel = run_stage(tmp_path / "out", [pages], block)
     generated = read_jsonl_gz(tmp_path / "out" / "rewrite" / "_work" / "generated")
-    assert sorted(d["id"] for d in generated) == sorted(f"jarman-garden#{s}" for s in ALL_STYLES)
+    assert sorted(d["id"] for d in generated) == sorted(f"{p}#{s}" for p in page_ids for s in ALL_STYLES)
     assert all(d["metadata"]["rollouts"][0]["usage"]["completion_tokens"] > 0 for d in generated)
     kept = read_jsonl_gz(tmp_path / "out" / "rewrite")
     rejected = read_jsonl_gz(tmp_path / "out" / "rewrite" / "rejected", "*/*.jsonl.gz")
-    assert funnel.docs_in == 8 and funnel.kept == len(kept) and funnel.dropped_total == len(rejected)
+    assert len(page_ids) == 3 and funnel.docs_in == 3 * len(ALL_STYLES)
+    assert funnel.kept == len(kept) and funnel.dropped_total == len(rejected)
     assert funnel.unaccounted == 0
     for doc in kept + rejected:
         meta = doc["metadata"]
