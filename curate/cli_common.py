@@ -35,13 +35,17 @@ def executor_block(executor: str, tasks: int | None, workers: int | None) -> dic
     return block
 
 
-def run_config(cfg, dry_run: bool, stages: list[str] | None = None) -> None:
-    """Plan and run (or describe) a validated RunConfig, turning user errors into clean messages."""
+def run_config(cfg, dry_run: bool, stages: list[str] | None = None, plan=None) -> None:
+    """Plan and run (or describe) a validated RunConfig, turning user errors into clean messages.
+
+    ``plan`` (a function of no arguments returning planned stages) replaces the config's own stage plan, for
+    commands such as ``curate plurality`` that run a stage outside the pipeline order.
+    """
     from curate.errors import CurateError
     from curate.pipeline import describe, execute, plan_run
 
     try:
-        planned = plan_run(cfg, stages)
+        planned = plan() if plan is not None else plan_run(cfg, stages)
         if dry_run:
             typer.echo(describe(cfg, planned))
             return

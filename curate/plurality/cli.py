@@ -7,7 +7,17 @@ from typing import Annotated
 
 import typer
 
-from curate.cli_common import DryRunOpt, ExecutorOpt, FormatOpt, OutputOpt, TasksOpt, WorkersOpt, executor_block, fail
+from curate.cli_common import (
+    DryRunOpt,
+    ExecutorOpt,
+    FormatOpt,
+    OutputOpt,
+    TasksOpt,
+    WorkersOpt,
+    executor_block,
+    fail,
+    run_config,
+)
 from curate.rewrite.cli import EndpointOpt, LocalOpt, ModelOpt, llm_block
 
 
@@ -46,22 +56,21 @@ def run_plurality(run: dict, block: dict, dry_run: bool = False) -> None:
 
     from curate.config import format_validation_error, parse_config
     from curate.errors import CurateError
-    from curate.pipeline import PlannedStage, describe, execute, run_id
+    from curate.pipeline import PlannedStage, run_id
     from curate.plurality.config import PluralityConfig
     from curate.plurality.stage import plan
     from curate.stage import StageContext
 
     try:
         cfg = parse_config(run, source="`curate plurality` options")
-        try:
-            pcfg = PluralityConfig.model_validate(block)
-        except ValidationError as err:
-            raise CurateError(format_validation_error(err, "`curate plurality` options")) from None
-        ctx = StageContext(output=Path(cfg.output), run_id=run_id(cfg), executor=cfg.executor, input=cfg.input)
-        planned = [PlannedStage("plurality", plan(pcfg, ctx), ctx)]
-        if dry_run:
-            typer.echo(describe(cfg, planned))
-            return
-        execute(cfg, planned, echo=typer.echo)
+        pcfg = PluralityConfig.model_validate(block)
+    except ValidationError as err:
+        fail(format_validation_error(err, "`curate plurality` options"))
     except CurateError as err:
         fail(str(err))
+
+    def planned() -> list:
+        ctx = StageContext(output=Path(cfg.output), run_id=run_id(cfg), executor=cfg.executor, input=cfg.input)
+        return [PlannedStage("plurality", plan(pcfg, ctx), ctx)]
+
+    run_config(cfg, dry_run, plan=planned)
