@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import inspect
 import json
+from abc import ABC, abstractmethod
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +19,7 @@ import numpy as np
 META_FILE = "meta.json"
 
 
-class TextClassifier:
+class TextClassifier(ABC):
     """Shared plumbing of the kinds; subclasses set ``kind`` and implement fit/predict_proba/_save/_load."""
 
     kind = ""
@@ -32,11 +33,13 @@ class TextClassifier:
     def get_params(self) -> dict:
         return {name: getattr(self, name) for name in self.param_names()}
 
+    @abstractmethod
     def fit(self, X: list[str], y) -> "TextClassifier":
-        raise NotImplementedError
+        """Learn from texts ``X`` and class indices ``y``; return ``self``."""
 
+    @abstractmethod
     def predict_proba(self, X: list[str]) -> np.ndarray:
-        raise NotImplementedError
+        """An ``(n, K)`` array of class probabilities."""
 
     def predict(self, X: list[str]) -> np.ndarray:
         """The most probable class index of each text."""
@@ -66,11 +69,13 @@ class TextClassifier:
         model._load(folder, meta)
         return model
 
+    @abstractmethod
     def _save(self, folder: Path) -> dict:
-        raise NotImplementedError
+        """Write the kind's artifact into ``folder``; return the kind's extra metadata."""
 
+    @abstractmethod
     def _load(self, folder: Path, meta: dict) -> None:
-        raise NotImplementedError
+        """Read back what ``_save`` wrote."""
 
 
 def check_labels(y, n_classes: int | None = None) -> np.ndarray:
