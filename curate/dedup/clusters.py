@@ -52,9 +52,10 @@ class DedupClusters(PipelineStep):
         is_survivor = survivor[labels] == np.arange(len(nodes))
         self._write_decisions(work, ranks, nodes, labels, survivor, cluster_id, sizes, reasons, is_survivor)
         removed = ~is_survivor
+        words = [work.doc_records(r)["words"] for r in ranks]
         summary = {
-            "documents": int(sum(len(work.doc_records(r)) for r in ranks)),
-            "documents_without_words": int(sum(int((work.doc_records(r)["words"] == 0).sum()) for r in ranks)),
+            "documents": int(sum(len(w) for w in words)),
+            "documents_without_words": int(sum(int((w == 0).sum()) for w in words)),
             "duplicate_pairs": int(len(pairs)),
             "clusters": int(len(sizes)),
             "documents_in_clusters": int(len(nodes)),

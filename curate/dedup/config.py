@@ -65,7 +65,7 @@ class DedupConfig(StrictModel):
         return self
 
     def lsh_params(self) -> tuple[int, int]:
-        """(bands, rows): as configured, or derived from the threshold (cached per config object)."""
+        """(bands, rows): as configured, or derived from the threshold (the search is cached by its parameters)."""
         if self.bands is not None:
             return self.bands, self.rows
         from curate.dedup.minhash import optimal_bands_rows

@@ -46,8 +46,9 @@ def render(report: dict) -> str:
     return "\n".join(lines)
 
 
-def write_report(work: WorkDir, cfg: DedupConfig, report_dir: Path) -> Path:
+def write_report(report: dict, report_dir: Path) -> Path:
+    """Save ``report`` (from :func:`build_report`) as ``<report_dir>/dedup.json``."""
     report_dir.mkdir(parents=True, exist_ok=True)
     path = report_dir / "dedup.json"
-    path.write_text(json.dumps(build_report(work, cfg), indent=2))
+    path.write_text(json.dumps(report, indent=2))
     return path

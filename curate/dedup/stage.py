@@ -83,8 +83,9 @@ def plan(cfg: DedupConfig, ctx: StageContext) -> StagePlan:
         """Write report/dedup.json and print the duplicates summary."""
         from curate.dedup.report import build_report, render, write_report
 
-        path = write_report(WorkDir(work), cfg, ctx.report_dir())
-        print(render(build_report(WorkDir(work), cfg)))
+        report = build_report(WorkDir(work), cfg)
+        path = write_report(report, ctx.report_dir())
+        print(render(report))
         print(f"duplicates report written to {path}")
 
     def duplicates() -> dict:
