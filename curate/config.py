@@ -127,7 +127,7 @@ def _resolve_paths(data: Any, base: Path, keys: tuple[str, ...]) -> Any:
 
 
 def _abs(value: str, base: Path) -> str:
-    if "://" in value or os.path.isabs(value) or "=" in value:
+    if "://" in value or os.path.isabs(value):
         return value
     return str((base / value).resolve())
 

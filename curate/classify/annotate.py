@@ -74,10 +74,19 @@ def done_ids(output: Path) -> set[str]:
     return ids
 
 
-def annotate_one(ask, recipe: Recipe, text: str, stats: Counter) -> dict:
-    """Ask until the answer parses or the retries run out; the record to write."""
+def prompt_template(recipe: Recipe) -> str:
+    """The recipe's annotation prompt, with its ``{text}`` placeholder."""
+    return recipe.path(recipe.annotate.prompt).read_text(encoding="utf-8")
+
+
+def annotate_one(ask, recipe: Recipe, text: str, stats: Counter, template: str | None = None) -> dict:
+    """Ask until the answer parses or the retries run out; the record to write.
+
+    ``template`` is the recipe's prompt (:func:`prompt_template`), read from its file when not given.
+    """
     spec = recipe.annotate
-    prompt = recipe.path(spec.prompt).read_text(encoding="utf-8").replace("{text}", text[: spec.max_chars])
+    template = prompt_template(recipe) if template is None else template
+    prompt = template.replace("{text}", text[: spec.max_chars])
     answer, parsed = "", Parsed(None, "", "no_answer")
     for attempt in range(1, spec.retries + 2):
         temperature = spec.temperature if attempt == 1 else max(spec.temperature, RETRY_TEMPERATURE)
@@ -101,6 +110,7 @@ def annotate_file(recipe: Recipe, input_path, output, ask, model_name: str, limi
         raise CurateError(f"recipe {recipe.name} has no annotate block (prompt, score_pattern); add one")
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
+    template = prompt_template(recipe)
     skip = done_ids(output)
     stats: Counter = Counter(resumed=len(skip))
     with open(output, "a", encoding="utf-8") as out:
@@ -109,7 +119,8 @@ def annotate_file(recipe: Recipe, input_path, output, ask, model_name: str, limi
                 continue
             if limit != -1 and stats["annotated"] + stats["dropped"] >= limit:
                 break
-            record = {"id": doc_id, "text": text, **annotate_one(ask, recipe, text, stats), "model": model_name}
+            record = {"id": doc_id, "text": text, **annotate_one(ask, recipe, text, stats, template),
+                      "model": model_name}
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
             out.flush()
             skip.add(doc_id)

@@ -47,7 +47,7 @@ class ExtractText(DropFilter):
         self.timeout_s = options.timeout_s
         self.content = content
         self.min_text_chars = min_text_chars
-        self._sandbox = None
+        self._sandbox = self._extract = None  # set on the worker, in run()
 
     def _is_html(self, doc: Document) -> bool:
         if self.content != "auto":
@@ -57,6 +57,7 @@ class ExtractText(DropFilter):
     def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
         from datatrove.pipeline.extractors.base import ExtractorSandbox
 
+        self._extract = partial(_sandboxed_extract, options=self.options)
         with ExtractorSandbox(timeout=self.timeout_s, warmup_text="") as sandbox:
             self._sandbox = sandbox
             try:
@@ -66,9 +67,8 @@ class ExtractText(DropFilter):
 
     def filter(self, doc: Document) -> bool | tuple[bool, str]:
         if self._is_html(doc):
-            extract = partial(_sandboxed_extract, options=self.options)
             try:
-                doc.text = self._sandbox.process_document(doc.text, extract)
+                doc.text = self._sandbox.process_document(doc.text, self._extract)
             except TimeoutError:
                 return False, "extract_timeout"
             except EOFError:

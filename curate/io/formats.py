@@ -8,8 +8,8 @@ whose records are ``conversion``), ``filedesc://`` is ARC, ``PAR1`` is Parquet, 
 from __future__ import annotations
 
 import codecs
-import gzip
 import re
+import zlib
 
 FORMATS = ("warc", "wet", "html", "jsonl", "parquet")
 
@@ -53,13 +53,9 @@ def read_head(path: str, size: int = 4096) -> bytes:
     if raw[:2] != b"\x1f\x8b":
         return raw
     try:
-        return gzip.decompress(raw)
-    except (EOFError, OSError, gzip.BadGzipFile):
-        d = __import__("zlib").decompressobj(16 + 15)
-        try:
-            return d.decompress(raw)
-        except Exception:
-            return b""
+        return zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(raw)  # accepts a cut stream
+    except zlib.error:
+        return b""
 
 
 def detect_format(path: str) -> str | None:

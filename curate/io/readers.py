@@ -116,10 +116,10 @@ class InputReader(PipelineStep):
             problems.add({"kind": "unknown_format", "file": rel, "detail": "not WARC, WET, HTML, JSONL or Parquet"})
             yield Item(doc=Document(text="", id=rel, metadata={"source_file": rel}), reason="unknown_format")
             return
-        count = 0
+        count = 0  # records read (problem notes are not records)
         try:
             for item in SOURCES[fmt](path, rel, self.options):
-                count += 1
+                count += item.doc is not None
                 yield item
         except Exception as err:  # a damaged file: keep what was read, report the rest
             self.stat_update("corrupt_files")

@@ -44,10 +44,9 @@ def mixture(
     """
     from curate.config import parse_config
     from curate.errors import CurateError
-    from curate.mixture.config import parse_source_spec
 
     try:
-        sources = dict(_sources(source, parse_source_spec))
+        sources = dict(_sources(source))
         block = {"budget": budget, "sources": sources, "tokenizer": _tokenizer(tokenizer), "max_epochs": max_epochs,
                  "batch_size": batch_size, "cache_dir": str(cache_dir.resolve()) if cache_dir else None,
                  "megatron_prefix": megatron_prefix}
@@ -62,12 +61,13 @@ def mixture(
                    f"{output / 'report'}")
 
 
-def _sources(specs: list[str], parse):
+def _sources(specs: list[str]):
     from curate.errors import ConfigError
+    from curate.mixture.config import parse_source_spec
 
     seen = set()
     for spec in specs:
-        name, entry = parse(spec)
+        name, entry = parse_source_spec(spec)
         if name in seen:
             raise ConfigError(f"--source {spec!r}: the source {name!r} is given twice")
         seen.add(name)

@@ -67,7 +67,7 @@ class CountTokens(PipelineStep):
         counter = load_counter(self.tokenizer)
         mine = assign(listing, world_size)[rank]
         records = [self._count_file(entry, by_name[entry.source], counter) for entry in mine]
-        folders = {s.name: str(s.folder()) if s.folder() else None for s in self.sources}
+        folders = {s.name: str(folder) if (folder := s.folder()) else None for s in self.sources}
         write_json_atomic(Path(self.work_dir) / f"{rank:05d}.json",
                           {"rank": rank, "world_size": world_size, "folders": folders, "files": records})
 

@@ -13,8 +13,7 @@ from pathlib import Path
 import polars as pl
 
 from curate.mixture.manifest import MixturePlan
-
-_EXTENSIONS = (".jsonl.gz", ".jsonl.zst", ".jsonl.bz2", ".jsonl.xz", ".jsonl", ".parquet")
+from curate.mixture.sources import DOCUMENT_SUFFIXES
 
 
 def sampling_table(plan: MixturePlan, files: pl.DataFrame, roots: dict[str, str | None]) -> pl.DataFrame:
@@ -38,7 +37,7 @@ def _relative(path: str, root: str | None) -> str:
 
 
 def _stem(relative: str) -> str:
-    for ext in _EXTENSIONS:
+    for ext in DOCUMENT_SUFFIXES:
         if relative.endswith(ext):
             return relative[: -len(ext)]
     return relative

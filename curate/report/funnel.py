@@ -105,12 +105,13 @@ def write_funnel(funnels: list[StageFunnel], report_dir: Path) -> Path:
     return path
 
 
-def _human(n: int) -> str:
+def _human(n: float) -> str:
+    unit = "B"
     for unit in ("B", "KB", "MB", "GB", "TB"):
         if abs(n) < 1000 or unit == "TB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+            break
         n /= 1000
-    return str(n)
+    return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
 
 
 def render(funnels: list[StageFunnel]) -> str:

@@ -12,7 +12,7 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.warcwriter import WARCWriter
 
 from tests.cluster.fixture import slurm_cluster  # noqa: F401  (the session-scoped cluster)
-from tests.scaleout.scaleout_helpers import QUICKSTART, curate
+from tests.scaleout.scaleout_helpers import QUICKSTART
 
 SHARDS, PAGES_PER_SHARD = 4, 6
 
