@@ -209,7 +209,7 @@ def _refuse_if_active(cfg: RunConfig) -> None:
         )
     ids = [g["job_id"] for g in record.get("groups", []) if g.get("job_id")]
     if record.get("executor") == "slurm" and ids:
-        res = subprocess.run(["squeue", "-h", "-j", ",".join(ids), "-o", "%i"], capture_output=True, text=True)
+        res = _squeue(ids)
         if res.returncode == 0 and res.stdout.strip():
             raise CurateError(
                 f"Slurm jobs of the previous submission into {cfg.output} are still queued or running "
@@ -260,7 +260,7 @@ def _wait_slurm(cfg: RunConfig, planned: list[PlannedStage], echo) -> None:
     poll_s = min(30.0, 2.0 + sum(g["tasks"] for g in groups) / 1000)
     last = None
     while ids:
-        res = subprocess.run(["squeue", "-h", "-j", ",".join(ids), "-o", "%i"], capture_output=True, text=True)
+        res = _squeue(ids)
         if res.returncode != 0 and "Invalid job id" not in res.stderr:
             raise CurateError(f"squeue failed while waiting for the jobs: {res.stderr.strip()}")
         progress = ", ".join(f"{g['group']} {_completed(Path(g['log_dir']))}/{g['tasks']}" for g in groups)
@@ -270,6 +270,11 @@ def _wait_slurm(cfg: RunConfig, planned: list[PlannedStage], echo) -> None:
         if not res.stdout.strip():
             return
         time.sleep(poll_s)
+
+
+def _squeue(job_ids: list[str]) -> subprocess.CompletedProcess:
+    """``squeue`` restricted to these jobs, one job id per line (empty once they have all left the queue)."""
+    return subprocess.run(["squeue", "-h", "-j", ",".join(job_ids), "-o", "%i"], capture_output=True, text=True)
 
 
 def _completed(log_dir: Path) -> int:
