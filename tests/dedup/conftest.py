@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.cluster.fixture import slurm_cluster  # noqa: F401  (the session-scoped cluster, for test_dedup_slurm)
+
 
 @pytest.fixture(scope="session")
 def passages(shared_data: Path) -> list[str]:

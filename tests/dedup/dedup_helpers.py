@@ -7,8 +7,7 @@ import json
 import re
 from pathlib import Path
 
-from curate.config import parse_config
-from curate.pipeline import execute, plan_run
+from tests.helpers import kept, read_jsonl_gz, run_pipeline
 
 
 def word_shingles(text: str, n: int = 5) -> set[tuple[str, ...]]:
@@ -33,20 +32,12 @@ def write_jsonl(folder: Path, name: str, docs: list[dict]) -> Path:
     return path
 
 
-def read_jsonl(paths) -> list[dict]:
-    docs = []
-    for p in sorted(paths):
-        with gzip.open(p, "rt", encoding="utf-8") as f:
-            docs.extend(json.loads(line) for line in f)
-    return docs
-
-
 def run_dedup(inputs: Path, output: Path, tasks: int = 2, **block) -> dict:
     """Run the dedup stage alone through the real driver (LocalPipelineExecutor, ``tasks`` shards).
 
     Returns kept documents by id, rejected documents by id, and the dedup report.
     """
-    cfg = parse_config(
+    funnels = run_pipeline(
         {
             "name": "dedup-test",
             "output": str(output),
@@ -55,8 +46,14 @@ def run_dedup(inputs: Path, output: Path, tasks: int = 2, **block) -> dict:
             "dedup": block,
         }
     )
-    funnels = execute(cfg, plan_run(cfg), echo=lambda *_: None)
-    kept = {d["id"]: d for d in read_jsonl((output / "dedup").glob("*.jsonl.gz"))}
-    rejected = {d["id"]: d for d in read_jsonl((output / "dedup" / "rejected").glob("*/*.jsonl.gz"))}
-    report = json.loads((output / "report" / "dedup.json").read_text())
-    return {"kept": kept, "rejected": rejected, "report": report, "funnel": funnels[0]}
+    return {
+        "kept": {d["id"]: d for d in kept(output, "dedup")},
+        "rejected": rejected_by_id(output),
+        "report": json.loads((output / "report" / "dedup.json").read_text()),
+        "funnel": funnels[0],
+    }
+
+
+def rejected_by_id(output: Path) -> dict[str, dict]:
+    """The documents the dedup stage rejected, whatever the reason, by id."""
+    return {d["id"]: d for d in read_jsonl_gz(output / "dedup" / "rejected", "*/*.jsonl.gz")}

@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 from curate.dedup.minhash import MinHasher, candidate_probability, normalized_words, optimal_bands_rows
-
 from tests.dedup.dedup_helpers import jaccard, word_shingles
 
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from curate.config import parse_config
-from curate.pipeline import execute, plan_run
-from tests.cluster.fixture import slurm_cluster  # noqa: F401  (the session-scoped cluster)
-from tests.dedup.dedup_helpers import read_jsonl, run_dedup, write_jsonl
+from tests.dedup.dedup_helpers import rejected_by_id, run_dedup, write_jsonl
+from tests.helpers import kept as kept_docs
+from tests.helpers import run_pipeline
 
 pytestmark = [pytest.mark.slurm, pytest.mark.slow]
 
@@ -21,16 +20,15 @@ def test_slurm_run_keeps_what_the_local_run_keeps(passages, tmp_path, slurm_clus
     local = run_dedup(tmp_path / "in", tmp_path / "local", tasks=2)
 
     out = tmp_path / "slurm"
-    cfg = parse_config({
+    funnel = run_pipeline({
         "name": "dedup-slurm-test",
         "output": str(out),
         "input": {"paths": [str(tmp_path / "in")], "format": "jsonl"},
         "executor": {"kind": "slurm", "tasks": 3, "slurm": {"partition": slurm_cluster, "time": "00:10:00"}},
         "dedup": {},
-    })
-    funnel = execute(cfg, plan_run(cfg), echo=lambda *_: None)[0]
-    kept = {d["id"] for d in read_jsonl((out / "dedup").glob("*.jsonl.gz"))}
-    rejected = {d["id"]: d["metadata"] for d in read_jsonl((out / "dedup" / "rejected").glob("*/*.jsonl.gz"))}
+    })[0]
+    kept = {d["id"] for d in kept_docs(out, "dedup")}
+    rejected = {i: d["metadata"] for i, d in rejected_by_id(out).items()}
 
     assert kept == set(local["kept"])
     # same length: the earlier input file survives (0.jsonl.gz before 1.jsonl.gz before 2.jsonl.gz)

@@ -8,7 +8,8 @@ import pytest
 
 from curate.config import parse_config
 from curate.errors import ConfigError
-from tests.dedup.dedup_helpers import jaccard, read_jsonl, run_dedup, write_jsonl
+from tests.dedup.dedup_helpers import jaccard, run_dedup, write_jsonl
+from tests.helpers import read_jsonl_gz
 
 
 def _edit(text: str, every: int) -> str:
@@ -86,7 +87,7 @@ def test_every_document_is_accounted_for_and_reported(corpus, two_tasks):
     # the funnel carries the duplicates summary: exact vs near, cluster size histogram
     duplicates = funnel.extra["duplicates"]
     assert duplicates["removed"] == report["removed"] and duplicates["cluster_sizes"]["2"] == 4
-    input_ids = {d["id"] for d in read_jsonl(corpus.glob("*.jsonl.gz"))}
+    input_ids = {d["id"] for d in read_jsonl_gz(corpus)}
     assert set(two_tasks["kept"]) | set(two_tasks["rejected"]) == input_ids
     assert not set(two_tasks["kept"]) & set(two_tasks["rejected"])
 
