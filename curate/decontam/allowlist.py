@@ -14,7 +14,6 @@ Allow-listed n-grams never count as shared: not for the 13-gram rule, not in the
 
 from __future__ import annotations
 
-import gzip
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +21,7 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
+from curate.benchmarks.base import open_text
 from curate.decontam.ngrams import text_ngrams
 from curate.errors import CurateError
 
@@ -128,8 +128,7 @@ def read_reference_corpus(path: str | Path, text_key: str = "text") -> Iterator[
         if name.endswith(".txt"):
             yield file.read_text(encoding="utf-8", errors="replace")
         elif name.endswith(".jsonl"):
-            opener = gzip.open if file.suffix == ".gz" else open
-            with opener(file, "rt", encoding="utf-8") as fh:
+            with open_text(file) as fh:
                 for line in fh:
                     if line.strip():
                         text = json.loads(line).get(text_key)

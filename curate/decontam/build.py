@@ -30,7 +30,7 @@ def load_items(specs: list[BenchmarkSpec]) -> list[BenchmarkItem]:
 def _file_stamps(path: str) -> list:
     p = Path(path)
     files = [p] if p.is_file() else sorted(f for f in p.rglob("*") if f.is_file()) if p.is_dir() else []
-    return [[str(f), f.stat().st_size, int(f.stat().st_mtime)] for f in files]
+    return [[str(f), st.st_size, int(st.st_mtime)] for f in files for st in [f.stat()]]
 
 
 def fingerprint(cfg: DecontamConfig) -> str:

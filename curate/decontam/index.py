@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -164,9 +165,7 @@ def build_index(items: list[BenchmarkItem], folder: str | Path, settings: IndexS
     records = [{"benchmark": it.benchmark, "item_id": it.item_id, "question": it.question, "answer": it.answer}
                for it in items]
     (folder / "items.json").write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
-    counts: dict[str, int] = {}
-    for it in items:
-        counts[it.benchmark] = counts.get(it.benchmark, 0) + 1
+    counts = dict(Counter(it.benchmark for it in items))
     meta = {"norm_version": NORM_VERSION, "long_n": LONG_N, "short_n": SHORT_N, "benchmarks": counts,
             "settings": settings.__dict__, "allowlist": allow.describe(), "units": len(units),
             "allowlisted": {"13": int(len(arrays["allow13"])), "7": int(len(arrays["allow7"]))},
