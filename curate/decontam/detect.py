@@ -185,11 +185,11 @@ class Decontaminator:
         if hits and self.with_spans:
             spans = word_spans(text)
             for h in hits:
-                h.spans = _char_spans(ranges[h.item], spans)
+                h.spans = char_spans(ranges[h.item], spans)
         return CheckResult(hits[0].verdict if hits else "clean", hits)
 
 
-def _char_spans(word_ranges: list[tuple[int, int]], spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+def char_spans(word_ranges: list[tuple[int, int]], spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """Merge overlapping word ranges [start, end) and turn them into character spans of the original text."""
     merged: list[list[int]] = []
     for s, e in sorted(word_ranges):

@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from curate.decontam.allowlist import members
+from curate.decontam.detect import char_spans
 from curate.decontam.ngrams import ngram_hashes, word_hashes, word_spans
 from curate.errors import missing_package
 
@@ -113,8 +114,6 @@ class FuzzyMatcher:
                     best[item] = FuzzyHit(item, round(score, 4), (start, start + self.window + SHINGLE - 1))
         if best:
             spans = word_spans(text)
-            last = len(spans) - 1
             for hit in best.values():
-                s, e = hit.span
-                hit.span = (spans[min(s, last)][0], spans[min(e - 1, last)][1])
+                (hit.span,) = char_spans([hit.span], spans)
         return sorted(best.values(), key=lambda h: -h.containment)
