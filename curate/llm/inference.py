@@ -27,9 +27,24 @@ from datatrove.pipeline.inference.servers.base import InferenceServer
 from datatrove.pipeline.inference.servers.endpoint_server import EndpointServer
 from datatrove.pipeline.inference.types import InferenceError, ServerError
 
-from curate.llm.client import Endpoint, LLMRequestError, RetryableError, api_key_from_env, parse_response
+from curate.llm import endpoint_for
+from curate.llm.client import Endpoint, LLMRequestError, RetryableError, parse_response
 from curate.llm.config import LLMConfig
 from curate.llm.server import LlamaServer, LLMServerError
+
+REFUSED = "BadRequestError"  # how _make_request labels an HTTP 400: the server refused the request itself
+
+
+async def generate_or_refusal(generate, payload: dict):
+    """``(result, None)`` from datatrove's ``generate(payload)``, or ``(None, message)`` when the server refused
+    the request itself (HTTP 400, e.g. a prompt over the context): a per-document outcome for a rollout to record,
+    never ``None`` (datatrove would silently remove the document). Other errors propagate and stop the task."""
+    try:
+        return await generate(payload), None
+    except InferenceError as err:
+        if REFUSED not in str(err.error):
+            raise
+        return None, str(err.error)[:500]
 
 
 class CurateEndpointServer(EndpointServer):
@@ -73,7 +88,7 @@ class CurateEndpointServer(EndpointServer):
         except (httpx.TransportError, RetryableError) as err:
             raise ConnectionError(f"{type(err).__name__}: {err}") from err
         except LLMRequestError as err:
-            kind = "BadRequestError" if err.status == 400 else f"HTTP {err.status}"
+            kind = REFUSED if err.status == 400 else f"HTTP {err.status}"
             raise InferenceError(None, f"{kind}: {err}", payload=payload) from err
 
     async def server_cleanup(self) -> None:
@@ -112,9 +127,7 @@ class LLMInferenceRunner(InferenceRunner):
         self._local: LlamaServer | None = None
 
     def _init_server(self, rank: int) -> InferenceServer:
-        endpoint = Endpoint(self.config.endpoint_url, self.llm.model_name, api_key_from_env(self.llm.api_key_env),
-                            timeout_s=self.llm.timeout_s, max_retries=self.llm.max_retries)
-        return CurateEndpointServer(self.config, rank, endpoint, self._local)
+        return CurateEndpointServer(self.config, rank, endpoint_for(self.llm, self.config.endpoint_url), self._local)
 
     def local_server(self, rank: int) -> LlamaServer:
         log = Path(self.server_log_dir) / f"llama_server_{rank:05d}.log" if self.server_log_dir else None

@@ -12,12 +12,11 @@ Kept questions carry ``plurality_answer`` (standing in for a missing solution), 
 from __future__ import annotations
 
 from datatrove.data import Document
-from datatrove.pipeline.inference.types import InferenceError
 from datatrove.pipeline.readers import JsonlReader
 from datatrove.pipeline.writers import JsonlWriter
 
 from curate.accounting import KEPT_GLOB, CountIn, DropFilter, KeepWriter
-from curate.llm.inference import LLMInferenceRunner
+from curate.llm.inference import LLMInferenceRunner, generate_or_refusal
 from curate.plurality.answers import extract_answer, verdict, vote
 from curate.plurality.config import PluralityConfig
 from curate.stage import StageContext, StagePlan, StepGroup
@@ -39,12 +38,9 @@ class AnswerRollout:
         if self.seed is not None:  # distinct per sample, or every sample would be identical
             payload["seed"] = self.seed + len(doc.metadata.setdefault("_seeds", []))
             doc.metadata["_seeds"].append(payload["seed"])
-        try:
-            result = await generate(payload)
-        except InferenceError as err:  # a refused request (e.g. over the context) is a sample without an answer
-            if "BadRequestError" not in str(err.error):
-                raise
-            return {"error": str(err.error)[:500], "answer": None}
+        result, refusal = await generate_or_refusal(generate, payload)
+        if refusal is not None:  # a refused request (e.g. over the context) is a sample without an answer
+            return {"error": refusal, "answer": None}
         return {"text": result.text, "finish_reason": result.finish_reason, "answer": extract_answer(result.text)}
 
 

@@ -9,8 +9,8 @@ error propagates and stops the task with a clear message (see :mod:`curate.llm.i
 from __future__ import annotations
 
 from datatrove.data import Document
-from datatrove.pipeline.inference.types import InferenceError
 
+from curate.llm.inference import generate_or_refusal
 from curate.rewrite.prompts import LazyStyles
 
 
@@ -23,10 +23,7 @@ class RewriteRollout:
     async def __call__(self, doc: Document, generate) -> dict:
         prompt = self.prompts[doc.metadata["style"]]
         doc.metadata["prompt_version"] = prompt.prompt_version
-        try:
-            result = await generate({"messages": prompt.messages(doc.text)})
-        except InferenceError as err:
-            if "BadRequestError" not in str(err.error):
-                raise
-            return {"error": str(err.error)[:500]}
+        result, refusal = await generate_or_refusal(generate, {"messages": prompt.messages(doc.text)})
+        if refusal is not None:
+            return {"error": refusal}
         return {"text": result.text, "finish_reason": result.finish_reason, "usage": result.usage}
