@@ -89,3 +89,19 @@ def neox_json(repo_root: Path) -> Path:
 def recount():
     """``recount(files, tokenizer_json) -> (documents, tokens)``, independent of curate's counting code."""
     return _recount
+
+
+def _count_stats(output: Path) -> dict[str, int]:
+    """The counting step's stats, summed over tasks and step groups."""
+    totals: dict[str, int] = {}
+    for stats_file in output.glob("logs/mixture-*/stats/*.json"):
+        for step in json.loads(stats_file.read_text()):
+            for key, value in (step.get("stats") or {}).items():
+                totals[key] = totals.get(key, 0) + (value["total"] if isinstance(value, dict) else value)
+    return totals
+
+
+@pytest.fixture(scope="session")
+def count_stats():
+    """``count_stats(output) -> {stat: total}``: the mixture counting step's stats of a run's output folder."""
+    return _count_stats

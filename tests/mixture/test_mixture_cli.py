@@ -21,16 +21,6 @@ def run_mixture(*args: str):
     return CliRunner().invoke(app, ["mixture", *args], catch_exceptions=False)
 
 
-def count_stats(output: Path) -> dict[str, int]:
-    """The counting step's stats, summed over tasks and step groups."""
-    totals: dict[str, int] = {}
-    for stats_file in output.glob("logs/mixture-*/stats/*.json"):
-        for step in json.loads(stats_file.read_text()):
-            for key, value in (step.get("stats") or {}).items():
-                totals[key] = totals.get(key, 0) + (value["total"] if isinstance(value, dict) else value)
-    return totals
-
-
 @pytest.fixture(scope="module")
 def mixed(corpus, tmp_path_factory):
     out = tmp_path_factory.mktemp("mixture_cli") / "out"
@@ -47,7 +37,7 @@ def test_manifest_keys_and_counts_equal_an_independent_recount(mixed, corpus, ne
     assert manifest["budget"] == 2_000_000
     assert manifest["tokenizer"]["name"] == "gpt-neox-20b" and manifest["config_hash"].startswith("sha256:")
     assert list(manifest["sources"]) == ["books", "mmlu", "gsm8k"]
-    for name, source in manifest["sources"].items():
+    for source in manifest["sources"].values():
         assert list(source) == SOURCE_KEYS
         files = [Path(f["path"]) for f in source["files"]]
         assert (source["documents"], source["unique_tokens"]) == recount(files, neox_json)
@@ -98,7 +88,7 @@ def test_chart_and_summary_in_the_report_folder(mixed):
     assert "budget 2,000,000 tokens" in text and "gsm8k" in text
 
 
-def test_rerun_reads_counts_from_the_cache(corpus, tmp_path):
+def test_rerun_reads_counts_from_the_cache(corpus, tmp_path, count_stats):
     """A second mixture over the same files (other output, shared cache) tokenizes nothing."""
     cache = tmp_path / "cache"
     args = ["-s", f"books={corpus['books']}", "-s", f"mmlu={corpus['mmlu']}", "--budget", "1M", "--tasks", "2",
@@ -114,7 +104,7 @@ def test_rerun_reads_counts_from_the_cache(corpus, tmp_path):
     assert {n: s["weight"] for n, s in first["sources"].items()} == {"books": 0.5, "mmlu": 0.5}
 
 
-def test_changed_file_is_counted_again(corpus, tmp_path, neox_json, recount):
+def test_changed_file_is_counted_again(corpus, tmp_path, neox_json, recount, count_stats):
     """Re-running into the same output resumes; a file that changed since is recounted, the others are not."""
     import shutil
 
@@ -230,7 +220,7 @@ def test_verify_catches_a_wrong_count(mixed, tmp_path):
     assert "tokens recounted, manifest says" in result.output and "files sum to" in result.output
 
 
-def test_corrupt_file_is_reported_and_left_out(corpus, tmp_path, neox_json, recount):
+def test_corrupt_file_is_reported_and_left_out(corpus, tmp_path, neox_json, recount, count_stats):
     import shutil
 
     folder = tmp_path / "books"

@@ -37,7 +37,8 @@ def run_dir(tmp_path, corpus, neox_json):
     return tmp_path
 
 
-def test_pipeline_mixture_reads_the_previous_stage_and_resolves_relative_paths(run_dir, neox_json, recount):
+def test_pipeline_mixture_reads_the_previous_stage_and_resolves_relative_paths(run_dir, neox_json, recount,
+                                                                              count_stats):
     result = CliRunner().invoke(app, ["run", str(run_dir / "run.yaml")], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     out = run_dir / "out"
@@ -62,11 +63,7 @@ def test_pipeline_mixture_reads_the_previous_stage_and_resolves_relative_paths(r
     again = yaml.safe_load((out / "manifest.yaml").read_text())
     assert again["sources"] == manifest["sources"] and again["config_hash"] == manifest["config_hash"]
     assert again["created"] >= created
-    stats = {}
-    for stats_file in out.glob("logs/mixture-*/stats/*.json"):
-        for key, value in json.loads(stats_file.read_text())[0]["stats"].items():
-            if key.startswith("files_"):
-                stats[key] = stats.get(key, 0) + value
+    stats = {key: n for key, n in count_stats(out).items() if key.startswith("files_")}
     assert stats == {"files_counted": 4, "files_cached": 4}
 
 
