@@ -118,15 +118,17 @@ def derive_allowlist(grams: dict[str, np.ndarray], owners: dict[str, np.ndarray]
 
 
 def read_reference_corpus(path: str | Path, text_key: str = "text") -> Iterator[str]:
-    """Documents of a reference corpus: each ``.txt`` file is one document, each JSONL line (``.jsonl[.gz]``) one."""
+    """Documents of a reference corpus: each ``.txt[.gz]`` file is one document, each JSONL line (``.jsonl[.gz]``)
+    one."""
     path = Path(path)
     if not path.exists():
         raise CurateError(f"allow-list reference corpus not found: {path}")
     files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
     for file in files:
         name = file.name.removesuffix(".gz")
-        if name.endswith(".txt"):
-            yield file.read_text(encoding="utf-8", errors="replace")
+        if name.endswith(".txt"):  # plain or gzipped
+            with open_text(file) as fh:
+                yield fh.read()
         elif name.endswith(".jsonl"):
             with open_text(file) as fh:
                 for line in fh:
