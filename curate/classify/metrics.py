@@ -18,7 +18,7 @@ def evaluate_predictions(y_true, proba: np.ndarray, value: np.ndarray, classes: 
 
     y_true = np.asarray(y_true)
     labels = list(range(len(classes)))
-    pred = _predicted_classes(proba, value, ordinal, len(classes))
+    pred = predicted_classes(proba, value, ordinal, len(classes))
     p, r, f, s = precision_recall_fscore_support(y_true, pred, labels=labels, zero_division=0)
     out = {
         "n": int(len(y_true)),
@@ -38,7 +38,7 @@ def evaluate_predictions(y_true, proba: np.ndarray, value: np.ndarray, classes: 
     return out
 
 
-def _predicted_classes(proba, value, ordinal: bool, n_classes: int) -> np.ndarray:
+def predicted_classes(proba, value, ordinal: bool, n_classes: int) -> np.ndarray:
     """Ordinal: the rounded value (so regression and classification heads are judged alike); else argmax."""
     if ordinal:
         return np.clip(np.rint(np.asarray(value, dtype=np.float64)), 0, n_classes - 1).astype(int)
@@ -53,12 +53,18 @@ def _binary(true_pos: np.ndarray, pred_pos: np.ndarray, threshold: float) -> dic
             "positives": int(true_pos.sum())}
 
 
-def predictions(model, texts: list[str], cache: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    """A fitted model's probabilities and values for texts (one encoding pass for the embedding kind)."""
+def predictions(model, texts: list[str], cache: bool = False,
+                embeddings: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """A fitted model's probabilities and values for texts (one encoding pass for the embedding kind, none when
+    ``embeddings`` were already computed by a shared encoder). The value is the expected class index, or a
+    regression head's output."""
     if model.kind == "embedding":
-        E = model.embed(texts, cache=cache)
-        return model.proba_from_embeddings(E), model.value_from_embeddings(E)
-    proba = model.predict_proba(texts)
+        E = model.embed(texts, cache=cache) if embeddings is None else embeddings
+        proba = model.proba_from_embeddings(E)
+        if model.objective == "regression":
+            return proba, model.value_from_embeddings(E)
+    else:
+        proba = model.predict_proba(texts)
     return proba, proba @ np.arange(proba.shape[1], dtype=np.float64)
 
 

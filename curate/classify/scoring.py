@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from curate.classify.metrics import predicted_classes, predictions
 from curate.classify.models import load_model
 from curate.classify.models.base import META_FILE
 from curate.classify.recipe import Recipe, load_recipe
@@ -59,24 +60,12 @@ class LoadedClassifier:
 
     def scores(self, texts: list[str], embeddings: np.ndarray | None = None) -> Scores:
         """Score texts (with the embeddings already computed by a shared encoder, when given)."""
-        m = self.model
-        if m.kind == "embedding":
-            if embeddings is None:
-                embeddings = m.embed(texts)
-            proba = m.proba_from_embeddings(embeddings)
-            value = m.value_from_embeddings(embeddings) if m.objective == "regression" else None
-        else:
-            proba, value = m.predict_proba(texts), None
-        return self._interpret(proba, value)
-
-    def _interpret(self, proba: np.ndarray, value: np.ndarray | None) -> Scores:
+        proba, value = predictions(self.model, texts, embeddings=embeddings)
         classes = self.recipe.labels.classes
-        if self.recipe.labels.kind == "categorical":
-            ints = proba.argmax(axis=1)
+        ordinal = self.recipe.labels.kind == "ordinal"
+        ints = predicted_classes(proba, value, ordinal, len(classes))
+        if not ordinal:
             return Scores(proba[np.arange(len(ints)), ints], ints, [str(classes[i]) for i in ints])
-        if value is None:
-            value = proba @ np.arange(proba.shape[1], dtype=np.float64)
-        ints = np.clip(np.rint(value), 0, len(classes) - 1).astype(int)
         return Scores(np.asarray(value, dtype=np.float64), ints, None)
 
 

@@ -63,7 +63,7 @@ class TextClassifier(ABC):
     @classmethod
     def load(cls, folder: str | Path) -> "TextClassifier":
         folder = Path(folder)
-        meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
+        meta = read_meta(folder)
         model = cls(**meta["params"])
         model.n_classes_ = meta["n_classes"]
         model._load(folder, meta)
