@@ -97,27 +97,26 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=4)
     args = ap.parse_args()
 
-    from curate.llm import LlamaServer
+    from curate.llm import Endpoint, LlamaServer
+    from curate.llm.client import payload
     from curate.rewrite.prompts import load_styles
 
     styles = args.styles.split(",")
     prompts = load_styles(styles)
     pages = real_pages(args.pages)
-    sampling = {"max_tokens": args.max_tokens, "temperature": 0.0, "seed": 1234}
+    sampling = {"max_tokens": args.max_tokens, "temperature": 0.0, "top_p": 0.9, "seed": 1234}
     tmp = Path(tempfile.mkdtemp(prefix="bench-rewrite-"))
     pages_file = tmp / "pages.jsonl"
     pages_file.write_text("".join(json.dumps(p) + "\n" for p in pages))
     with LlamaServer(log_path=tmp / "server.log") as server:
-        payloads = [{"model": server.model_name, "messages": prompts[s].messages(p["text"]),
-                     "max_tokens": args.max_tokens, "temperature": 0.0, "top_p": 0.9, "seed": 1234}
-                    for p in pages for s in styles]
+        endpoint = Endpoint(server.url, server.model_name)
+        payloads = [payload(endpoint, prompts[s].messages(p["text"]), **sampling) for p in pages for s in styles]
         # warm-up, untimed: the model's weights into memory, and each side's imports and first connection
         asyncio.run(plain_client(server.url, payloads[:1], 1))
         our_stage(server.url, pages_file, tmp / "warm", styles[:1], {**sampling, "max_tokens": 1}, 1)
         sides = {
             "plain": lambda: asyncio.run(plain_client(server.url, payloads, args.concurrency)),
-            "ours": lambda: our_stage(server.url, pages_file, tmp / "out", styles, {**sampling, "top_p": 0.9},
-                                      args.concurrency),
+            "ours": lambda: our_stage(server.url, pages_file, tmp / "out", styles, sampling, args.concurrency),
         }
         totals = {"plain": [0, 0.0], "ours": [0, 0.0]}
         for r in range(args.rounds):
