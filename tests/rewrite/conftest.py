@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
-from tests.rewrite.rewrite_helpers import extract_pages
 
 from curate.llm import LlamaServer
+from tests.helpers import write_jsonl
+from tests.rewrite.rewrite_helpers import extract_pages
 
 
 @pytest.fixture(scope="session")
@@ -21,8 +21,6 @@ def llm_server(tmp_path_factory):
 @pytest.fixture(scope="session")
 def pages(shared_data, tmp_path_factory) -> Path:
     """A JSONL file of three real pages (extracted with trafilatura), each with an edu_score of 4."""
-    out = tmp_path_factory.mktemp("pages") / "pages.jsonl"
-    with out.open("w") as f:
-        for doc_id, text in extract_pages(shared_data).items():
-            f.write(json.dumps({"id": doc_id, "text": text, "edu_score": 4.0, "language": "en"}) + "\n")
-    return out
+    return write_jsonl(tmp_path_factory.mktemp("pages") / "pages.jsonl",
+                       [{"id": doc_id, "text": text, "edu_score": 4.0, "language": "en"}
+                        for doc_id, text in extract_pages(shared_data).items()])

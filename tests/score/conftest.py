@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import write_jsonl
+
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -28,7 +30,7 @@ def page_docs(shared_data, tmp_path_factory) -> Path:
             break
     folder = tmp_path_factory.mktemp("pages")
     for i, half in enumerate((docs[:12], docs[12:])):
-        (folder / f"part{i}.jsonl").write_text("".join(json.dumps(d) + "\n" for d in half), encoding="utf-8")
+        write_jsonl(folder / f"part{i}.jsonl", half)
     return folder
 
 
