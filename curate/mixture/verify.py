@@ -31,7 +31,10 @@ def read_manifest(path: Path) -> dict:
     if not path.is_file():
         raise CurateError(f"manifest not found: {path}")
     text = path.read_text(encoding="utf-8")
-    manifest = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+    try:
+        manifest = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+    except (ValueError, yaml.YAMLError) as err:
+        raise CurateError(f"{path} is not a curate mixture manifest: {err}") from None
     if not isinstance(manifest, dict) or "sources" not in manifest or "tokenizer" not in manifest:
         raise CurateError(f"{path} is not a curate mixture manifest (no `sources` or `tokenizer` key)")
     return manifest
