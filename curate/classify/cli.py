@@ -68,6 +68,8 @@ def annotate(
     api_key_env: Annotated[Optional[str], typer.Option(help="environment variable holding an API key")] = None,
 ) -> None:
     """Label documents with an LLM using RECIPE's prompt; malformed answers are retried, then dropped."""
+    from contextlib import nullcontext
+
     from curate.classify.annotate import annotate_file, endpoint_asker
     from curate.classify.recipe import load_recipe
     from curate.errors import CurateError
@@ -77,13 +79,9 @@ def annotate(
     try:
         r = load_recipe(recipe)
         name = model_name or SMOLLM2_NAME
-        if endpoint:
-            ask = endpoint_asker(Endpoint(endpoint, name, api_key_from_env(api_key_env)))
-            annotate_file(r, inputs, output, ask, name, limit, text_key, id_key, echo=typer.echo)
-            return
-        with LlamaServer(model_name=name) as server:
-            ask = endpoint_asker(Endpoint(server.url, name))
-            annotate_file(r, inputs, output, ask, name, limit, text_key, id_key, echo=typer.echo)
+        with nullcontext() if endpoint else LlamaServer(model_name=name) as server:
+            target = Endpoint(endpoint, name, api_key_from_env(api_key_env)) if endpoint else Endpoint(server.url, name)
+            annotate_file(r, inputs, output, endpoint_asker(target), name, limit, text_key, id_key, echo=typer.echo)
     except CurateError as err:
         fail(str(err))
 

@@ -122,9 +122,8 @@ class ValidateRewrite(DropFilter):
         if "error" in result:
             doc.metadata["error"] = result["error"]
             return False, "request_error"
-        language = doc.metadata.get("language") or self.cfg.language
-        if self.cfg.language is None:
-            language = None
+        # the source's language, else the configured one; a null language disables the check
+        language = None if self.cfg.language is None else doc.metadata.get("language") or self.cfg.language
         reason = check(doc.text, result.get("finish_reason") or "", source,
                        self.prompts[doc.metadata["style"]], self.cfg, language)
         if reason:
