@@ -11,6 +11,7 @@ than the context, an unknown model) are not retried: :class:`LLMRequestError` ca
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import random
 import time
@@ -90,8 +91,6 @@ def parse_response(status: int, body: bytes | str) -> dict:
         raise RetryableError(f"HTTP {status}: {text[:300]}")
     if status != 200:
         raise LLMRequestError(status, text)
-    import json
-
     return json.loads(text)
 
 
