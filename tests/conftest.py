@@ -36,3 +36,14 @@ def local_quickstart(tmp_path_factory) -> Path:
     if res.returncode != 0:
         pytest.fail(f"the quickstart failed ({res.returncode}):\n{res.stdout[-3000:]}\n{res.stderr[-5000:]}")
     return out
+
+
+@pytest.fixture(scope="session")
+def llm_server(tmp_path_factory):
+    """One real llama.cpp server (SmolLM2-135M-Instruct) on loopback, shared by every LLM test of the session;
+    always stopped at the end."""
+    from curate.llm import LlamaServer
+
+    with LlamaServer(log_path=tmp_path_factory.mktemp("llama") / "server.log") as server:
+        yield server
+    assert not server.alive()

@@ -1,4 +1,4 @@
-"""Fixtures for the rewrite and plurality tests: a real llama.cpp server and a few real extracted pages."""
+"""Fixtures for the rewrite and plurality tests: a few real extracted pages (the server: tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -6,16 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from curate.llm import LlamaServer
 from tests.helpers import write_jsonl
 from tests.rewrite.rewrite_helpers import extract_pages
-
-
-@pytest.fixture(scope="session")
-def llm_server(tmp_path_factory):
-    """One llama.cpp server on loopback for the session's rewrite/plurality tests; always stopped at the end."""
-    with LlamaServer(log_path=tmp_path_factory.mktemp("llama") / "server.log") as server:
-        yield server
 
 
 @pytest.fixture(scope="session")
