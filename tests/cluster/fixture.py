@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from curate.executors import default_partition
+
 HERE = Path(__file__).resolve().parent
 STATE_DIR = os.environ.get("CURATE_SLURM_STATE_DIR", "/run/curate-slurm")
 
@@ -31,11 +33,6 @@ def cluster_answers() -> bool:
         return False
     nodes = subprocess.run(["sinfo", "-h", "-o", "%T"], capture_output=True, text=True).stdout.split()
     return any(state.startswith(("idle", "mix", "alloc")) for state in nodes)
-
-
-def default_partition() -> str:
-    out = subprocess.run(["sinfo", "-h", "-o", "%P"], capture_output=True, text=True, check=True).stdout.split()
-    return next(p[:-1] for p in out if p.endswith("*"))
 
 
 @pytest.fixture(scope="session")

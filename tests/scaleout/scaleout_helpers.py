@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.helpers import read_jsonl_gz
+from tests.helpers import kept, rejected
 
 REPO = Path(__file__).resolve().parents[2]
 QUICKSTART = REPO / "configs" / "quickstart.yaml"
@@ -27,12 +27,12 @@ def curate(*args: str, check: bool = True, timeout: float = 3600) -> subprocess.
 
 def kept_by_stage(out: Path) -> dict[str, list[dict]]:
     """The documents each stage kept (``<out>/<stage>/*.jsonl.gz``), sorted by id, for stages that wrote any."""
-    kept = {}
+    by_stage = {}
     for stage in STAGES:
-        docs = read_jsonl_gz(Path(out) / stage)
+        docs = kept(out, stage)
         if docs:
-            kept[stage] = sorted(docs, key=lambda d: d["id"])
-    return kept
+            by_stage[stage] = sorted(docs, key=lambda d: d["id"])
+    return by_stage
 
 
 def kept_ids(out: Path) -> dict[str, list[str]]:
@@ -41,10 +41,7 @@ def kept_ids(out: Path) -> dict[str, list[str]]:
 
 def rejected_ids(out: Path, stage: str) -> dict[str, list[str]]:
     """reason -> sorted ids of the documents a stage dropped."""
-    root = Path(out) / stage / "rejected"
-    if not root.is_dir():
-        return {}
-    return {d.name: sorted(x["id"] for x in read_jsonl_gz(d)) for d in sorted(root.iterdir()) if d.is_dir()}
+    return {reason: sorted(d["id"] for d in docs) for reason, docs in rejected(out, stage).items()}
 
 
 def derived_config(path: Path, output: Path, inputs: list[Path], stages: tuple[str, ...], **executor) -> Path:
