@@ -21,7 +21,8 @@ def sampling_table(plan: MixturePlan, files: pl.DataFrame, roots: dict[str, str 
     weights = pl.DataFrame({"source": list(plan.weights), "weight": list(plan.weights.values()),
                             "epochs": [plan.epochs[n] for n in plan.weights]},
                            schema={"source": pl.String, "weight": pl.Float64, "epochs": pl.Float64})
-    relative = [_relative(path, roots.get(source)) for source, path in files.select("source", "path").iter_rows()]
+    folders = {source: root for source, root in roots.items() if root and Path(root).is_dir()}  # not single files
+    relative = [_relative(path, folders.get(source)) for source, path in files.select("source", "path").iter_rows()]
     return files.with_columns(relative=pl.Series(relative, dtype=pl.String)).join(
         weights, on="source", how="inner"
     ).with_columns(
@@ -30,10 +31,8 @@ def sampling_table(plan: MixturePlan, files: pl.DataFrame, roots: dict[str, str 
     ).sort("source", "path")
 
 
-def _relative(path: str, root: str | None) -> str:
-    if root and Path(root).is_dir():
-        return str(Path(path).relative_to(root))
-    return Path(path).name
+def _relative(path: str, folder: str | None) -> str:
+    return str(Path(path).relative_to(folder)) if folder else Path(path).name
 
 
 def _stem(relative: str) -> str:
