@@ -41,7 +41,7 @@ def build_executor(cfg: ExecutorConfig, group: StepGroup, logging_dir: Path, job
     ``depends`` is the executor of the previous step group; the Slurm executor turns it into ``--dependency``,
     the local one runs it first if it has not run yet.
     """
-    tasks = group.tasks or cfg.tasks
+    tasks = group.task_count(cfg)
     workers = group.workers or cfg.workers
     if workers != -1:
         workers = min(workers, tasks)

@@ -81,7 +81,7 @@ def describe(cfg: RunConfig, planned: list[PlannedStage]) -> str:
     out = ["# resolved config", yaml.safe_dump(cfg.model_dump(mode="json"), sort_keys=False).rstrip(), "", "# plan"]
     for ps in planned:
         for g in ps.plan.groups:
-            tasks = g.tasks or cfg.executor.tasks
+            tasks = g.task_count(cfg.executor)
             out.append(f"{g.name}: {cfg.executor.kind} executor, {tasks} task(s), logs in {ps.ctx.logs_dir(g.name)}")
             out.extend(f"    {i}. {step}" for i, step in enumerate(g.pipeline, 1))
         if ps.plan.finalize:
@@ -158,7 +158,7 @@ def _check_complete(ps: PlannedStage, cfg: RunConfig) -> None:
 def _check_group(ps: PlannedStage, g, cfg: RunConfig) -> None:
     """Fail loudly when a task of the step did not complete, naming the failed tasks' logs; a re-run resumes."""
     log_dir = ps.ctx.logs_dir(g.name)
-    tasks = g.tasks or ps.ctx.executor.tasks
+    tasks = g.task_count(ps.ctx.executor)
     done = _completed(log_dir)
     if done >= tasks:
         return
@@ -181,7 +181,7 @@ def _record_run(cfg: RunConfig, planned: list[PlannedStage], executors: dict[str
             log_dir = ps.ctx.logs_dir(g.name)
             job_id = getattr(executors.get(g.name), "job_id", None)
             groups.append({
-                "stage": ps.name, "group": g.name, "tasks": g.tasks or cfg.executor.tasks, "log_dir": str(log_dir),
+                "stage": ps.name, "group": g.name, "tasks": g.task_count(cfg.executor), "log_dir": str(log_dir),
                 "job_name": _job_name(cfg, g.name), "job_id": None if job_id in (None, -1) else str(job_id),
                 "slurm_logs": slurm_logs_folder(cfg.executor, log_dir), "submitted": now,
             })

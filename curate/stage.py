@@ -37,6 +37,10 @@ class StepGroup:
     workers: int | None = None
     cpus_per_task: int | None = None
 
+    def task_count(self, executor: ExecutorConfig) -> int:
+        """The number of tasks this group runs with: its own, else the executor's."""
+        return self.tasks or executor.tasks
+
 
 @dataclass
 class StagePlan:
