@@ -39,11 +39,13 @@ def check_trained(folder: str | Path) -> Recipe:
 
 
 class LoadedClassifier:
-    """A recipe and its fitted model; ``device`` overrides the embedding kind's device."""
+    """A recipe and its fitted model; ``device`` and ``precision`` override the embedding kind's."""
 
-    def __init__(self, folder: str | Path, device: str | None = None):
+    def __init__(self, folder: str | Path, device: str | None = None, precision: str | None = None):
         self.recipe = check_trained(folder)
         self.model = load_model(self.recipe.model_dir)
+        if precision is not None and hasattr(self.model, "precision"):
+            self.model.precision = precision
         if device is not None and hasattr(self.model, "head_"):
             from curate.classify.models.encoder import resolve_device
 

@@ -37,6 +37,10 @@ def register(app: typer.Typer) -> None:
         ] = None,
         batch_size: Annotated[int, typer.Option(help="documents scored together")] = 256,
         device: Annotated[str, typer.Option(help="auto, cpu, cuda or cuda:N (embedding classifiers)")] = "auto",
+        precision: Annotated[
+            str, typer.Option(help="embedding classifiers' encoder: auto (bfloat16 on CUDA and on CPUs with native "
+                              "bfloat16), float32 or bfloat16")
+        ] = "auto",
         input_format: FormatOpt = "auto",
         executor: ExecutorOpt = "local",
         tasks: TasksOpt = None,
@@ -61,5 +65,5 @@ def register(app: typer.Typer) -> None:
             fail(f"--min-score names {unknown}, which no --classifier has; classifiers: {names}")
         for path, name in zip(classifier, names):
             refs.append({"path": str(path.resolve()), "min_score": thresholds.get(name)})
-        block = {"classifiers": refs, "batch_size": batch_size, "device": device}
+        block = {"classifiers": refs, "batch_size": batch_size, "device": device, "precision": precision}
         run_stage_command("score", inputs, output, block, executor, tasks, workers, dry_run, input_format)

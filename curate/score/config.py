@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field, field_validator, model_validator
 
 from curate.configbase import StrictModel
@@ -24,6 +26,10 @@ class ScoreConfig(StrictModel):
     )
     batch_size: int = Field(256, ge=1, description="documents scored together (sorted by length inside)")
     device: str = Field("auto", pattern=r"^(auto|cpu|cuda(:\d+)?)$", description="embedding classifiers: auto (CUDA when present), cpu, cuda, cuda:N")
+    precision: Literal["auto", "float32", "bfloat16"] = Field(
+        "auto", description="embedding classifiers' encoder: auto is bfloat16 on CUDA and on CPUs with native "
+        "bfloat16 (avx512_bf16, amx_bf16), float32 elsewhere",
+    )
     threads: int = Field(1, ge=1, description="torch threads per task (tasks run in parallel already)")
 
     @field_validator("classifiers", mode="before")

@@ -14,7 +14,7 @@ def plan(cfg: ScoreConfig, ctx: StageContext) -> StagePlan:
     rejects = ctx.rejects(STAGE)
     scorer = ClassifierScorer(
         rejects, [(ref.path, ref.min_score) for ref in cfg.classifiers], batch_size=cfg.batch_size,
-        device=cfg.device, threads=cfg.threads,
+        device=cfg.device, precision=cfg.precision, threads=cfg.threads,
     )
     steps = [
         ctx.reader(rejects),

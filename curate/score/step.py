@@ -26,10 +26,11 @@ class ClassifierScorer(DropFilter):
     type = "🔢 - SCORER"
 
     def __init__(self, rejects: Rejects | None, classifiers: list[tuple[str, float | None]], batch_size: int = 256,
-                 device: str = "auto", threads: int = 1):
+                 device: str = "auto", precision: str = "auto", threads: int = 1):
         super().__init__(rejects, batch_size=batch_size)
         self.classifiers = [(str(path), min_score) for path, min_score in classifiers]
         self.device = device
+        self.precision = precision
         self.threads = threads
         self._loaded = None
 
@@ -41,7 +42,7 @@ class ClassifierScorer(DropFilter):
             from curate.classify.scoring import LoadedClassifier
 
             torch.set_num_threads(self.threads)
-            self._loaded = [LoadedClassifier(path, device=self.device) for path, _ in self.classifiers]
+            self._loaded = [LoadedClassifier(path, device=self.device, precision=self.precision) for path, _ in self.classifiers]
         return self._loaded
 
     def __getstate__(self):

@@ -91,3 +91,22 @@ def test_early_stopping_stops_before_max_epochs(xy):
 def test_bad_labels_are_refused():
     with pytest.raises(ValueError, match="integer class indices"):
         FastTextClassifier().fit(["a", "b"], [0.5, 1.5])
+
+
+def test_encoder_precision(xy, monkeypatch):
+    from curate.classify.models import encoder
+
+    assert encoder.resolve_precision("auto", "cuda:0") == "bfloat16"
+    assert encoder.resolve_precision("float32", "cuda") == "float32"
+    monkeypatch.setattr(encoder, "cpu_has_native_bf16", lambda: False)
+    assert encoder.resolve_precision("auto", "cpu") == "float32"
+    monkeypatch.setattr(encoder, "cpu_has_native_bf16", lambda: True)
+    assert encoder.resolve_precision("auto", "cpu") == "bfloat16"
+    with pytest.raises(ValueError, match="precision must be one of"):
+        encoder.resolve_precision("fp8", "cpu")
+    # bfloat16 autocast on the CPU (emulated where the CPU lacks it) stays close to float32
+    X = xy[0][:16]
+    fp32 = encoder.Encoder(max_seq_length=64, device="cpu", precision="float32").encode(X)
+    bf16 = encoder.Encoder(max_seq_length=64, device="cpu", precision="bfloat16").encode(X)
+    cosine = (fp32 * bf16).sum(1) / np.linalg.norm(fp32, axis=1) / np.linalg.norm(bf16, axis=1)
+    assert cosine.min() > 0.999 and not np.array_equal(fp32, bf16)

@@ -1,7 +1,8 @@
 """The ``embedding`` kind: a frozen sentence encoder with a small torch head (FineWeb-Edu's recipe).
 
 Only the head learns: embeddings are computed once (and cached on disk when ``cache_dir`` is set), then the head
-trains with AdamW on mini-batches, bf16 autocast on CUDA. ``objective="classification"`` trains a softmax head
+trains with AdamW on mini-batches, bf16 autocast on CUDA. The encoder's ``precision`` (``auto``: bfloat16 on CUDA
+and on CPUs with native bfloat16, see :mod:`curate.classify.models.encoder`) is a run-time choice, like ``device``. ``objective="classification"`` trains a softmax head
 with cross-entropy (class-balanced when ``balanced``); ``"regression"`` trains one output with MSE on the class
 index, as FineWeb-Edu did. A stratified ``val_fraction`` of the training data is held out for early stopping on
 macro-F1: training stops after ``patience`` epochs without improvement and keeps the best epoch's weights.
@@ -24,7 +25,7 @@ HEAD_FILE = "head.pt"
 
 class EmbeddingClassifier(TextClassifier):
     kind = "embedding"
-    unsaved_params = ("cache_dir", "device")
+    unsaved_params = ("cache_dir", "device", "precision")
 
     def __init__(
         self,
@@ -42,6 +43,7 @@ class EmbeddingClassifier(TextClassifier):
         balanced: bool = True,
         encode_batch_size: int = 64,
         device: str = "auto",
+        precision: str = "auto",
         cache_dir: str | None = None,
         seed: int = 0,
     ):
@@ -59,6 +61,7 @@ class EmbeddingClassifier(TextClassifier):
         self.balanced = balanced
         self.encode_batch_size = encode_batch_size
         self.device = device
+        self.precision = precision
         self.cache_dir = cache_dir
         self.seed = seed
         if objective not in ("classification", "regression"):
@@ -67,7 +70,8 @@ class EmbeddingClassifier(TextClassifier):
     @property
     def encoder_(self) -> Encoder:
         if getattr(self, "_encoder", None) is None:
-            self._encoder = Encoder(self.encoder, self.max_seq_length, self.encode_batch_size, self.device)
+            self._encoder = Encoder(self.encoder, self.max_seq_length, self.encode_batch_size, self.device,
+                                    self.precision)
         return self._encoder
 
     def __getstate__(self):
