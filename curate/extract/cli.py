@@ -17,7 +17,9 @@ def register(app: typer.Typer) -> None:
         output: OutputOpt,
         input_format: FormatOpt = "auto",
         languages: Annotated[
-            Optional[str], typer.Option(help="keep only these languages, comma-separated ISO 639-1 codes")
+            Optional[str],
+            typer.Option(help="keep only these languages, comma-separated ISO 639-1 codes; 'all' keeps every language; "
+                         "default: en"),
         ] = None,
         filters: Annotated[
             Optional[str],
@@ -38,6 +40,8 @@ def register(app: typer.Typer) -> None:
         block: dict = {"trafilatura": {"timeout_s": timeout}}
         if no_language_id:
             block["language"] = None
+        elif languages and languages.strip() == "all":
+            block["language"] = {"languages": None}
         elif languages:
             block["language"] = {"languages": [x.strip() for x in languages.split(",") if x.strip()]}
         if filters is not None:

@@ -31,7 +31,12 @@ class LanguageIdConfig(StrictModel):
 
     backend: Literal["py3langid", "fasttext"] = "py3langid"
     model: str | None = Field(None, description="fastText LID model file (e.g. lid.176.bin); backend fasttext only")
-    languages: list[str] | None = Field(None, description="ISO 639-1 codes to keep (e.g. [en, de]); none keeps all")
+    languages: list[str] | None = Field(
+        default_factory=lambda: ["en"],
+        description="ISO 639-1 codes to keep (e.g. [en, de]); null keeps every language. English by default, as in "
+        "FineWeb and datatrove's LanguageFilter: the default heuristic filters are English rules (Gopher's stop words "
+        "are 'the', 'be', 'to'…), so they would drop other languages anyway, under a misleading reason",
+    )
     min_score: float = Field(0.65, ge=0, le=1, description="drop pages whose top language scores below this")
     max_chars: int = Field(5000, gt=0, description="identify the language from the first this-many characters")
 

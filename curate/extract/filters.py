@@ -1,11 +1,16 @@
-"""Build datatrove's heuristic filters from their config blocks, adapted so their drops are recorded."""
+"""Build datatrove's heuristic filters from their config blocks, adapted so their drops are recorded.
+
+The text filters share one :class:`~curate.extract.tokenizer.SharedWordTokenizer`, so a page is split into words
+once for all of them rather than once per filter.
+"""
 
 from __future__ import annotations
 
 from curate.accounting import DatatroveFilter, Rejects
+from curate.extract.tokenizer import SharedWordTokenizer
 
 
-def _url(opts: dict):
+def _url(opts: dict, tokenizer: SharedWordTokenizer):
     from datatrove.pipeline.filters import URLFilter
     from tldextract import TLDExtract
 
@@ -15,28 +20,28 @@ def _url(opts: dict):
     return step
 
 
-def _gopher_repetition(opts: dict):
+def _gopher_repetition(opts: dict, tokenizer: SharedWordTokenizer):
     from datatrove.pipeline.filters import GopherRepetitionFilter
 
-    return GopherRepetitionFilter(**opts)
+    return GopherRepetitionFilter(**opts, language=tokenizer)
 
 
-def _gopher_quality(opts: dict):
+def _gopher_quality(opts: dict, tokenizer: SharedWordTokenizer):
     from datatrove.pipeline.filters import GopherQualityFilter
 
-    return GopherQualityFilter(**opts)
+    return GopherQualityFilter(**opts, language=tokenizer)
 
 
-def _c4(opts: dict):
+def _c4(opts: dict, tokenizer: SharedWordTokenizer):
     from datatrove.pipeline.filters import C4QualityFilter
 
-    return C4QualityFilter(**opts)
+    return C4QualityFilter(**opts, language=tokenizer)
 
 
-def _fineweb(opts: dict):
+def _fineweb(opts: dict, tokenizer: SharedWordTokenizer):
     from datatrove.pipeline.filters import FineWebQualityFilter
 
-    return FineWebQualityFilter(**opts)
+    return FineWebQualityFilter(**opts, language=tokenizer)
 
 
 _BUILDERS = {
@@ -48,8 +53,14 @@ _BUILDERS = {
 }
 
 
-def build_filter(cfg, rejects: Rejects) -> DatatroveFilter:
-    """The datatrove filter named by ``cfg.name`` with the block's options; drops go to ``rejected/<name>.<reason>``."""
-    opts = cfg.model_dump(exclude={"name"})
-    requires = "url" if cfg.name == "url" else None
-    return DatatroveFilter(_BUILDERS[cfg.name](opts), prefix=cfg.name, rejects=rejects, requires=requires)
+def build_filters(cfgs: list, rejects: Rejects) -> list[DatatroveFilter]:
+    """The datatrove filters named by each block's ``name``, in order, with the block's options; drops go to
+    ``rejected/<name>.<reason>``. The text filters tokenize English words with datatrove's tokenizer, once per page."""
+    tokenizer = SharedWordTokenizer("en")
+    steps = []
+    for cfg in cfgs:
+        opts = cfg.model_dump(exclude={"name"})
+        requires = "url" if cfg.name == "url" else None
+        steps.append(DatatroveFilter(_BUILDERS[cfg.name](opts, tokenizer), prefix=cfg.name, rejects=rejects,
+                                     requires=requires))
+    return steps

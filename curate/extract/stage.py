@@ -7,7 +7,7 @@ from functools import partial
 
 from curate.accounting import CountIn, KeepWriter
 from curate.extract.config import ExtractConfig
-from curate.extract.filters import build_filter
+from curate.extract.filters import build_filters
 from curate.extract.steps import ExtractText, LanguageId
 from curate.stage import StageContext, StagePlan, StepGroup
 
@@ -22,12 +22,12 @@ def plan(cfg: ExtractConfig, ctx: StageContext) -> StagePlan:
     steps = [
         ctx.reader(rejects, max_bytes=cfg.max_page_bytes) if ctx.upstream is None else ctx.reader(rejects),
         CountIn(),
-        *(build_filter(f, rejects) for f in url_filters),
+        *build_filters(url_filters, rejects),
         ExtractText(cfg.trafilatura, cfg.content, cfg.min_text_chars, rejects),
     ]
     if cfg.language is not None:
         steps.append(LanguageId(cfg.language, rejects))
-    steps.extend(build_filter(f, rejects) for f in text_filters)
+    steps.extend(build_filters(text_filters, rejects))
     steps.append(KeepWriter(str(ctx.kept_dir(STAGE)), rejects, stage=STAGE, run_id=ctx.run_id))
     return StagePlan([StepGroup(STAGE, steps)], finalize=partial(summarize_input_problems, ctx))
 
