@@ -1,8 +1,8 @@
 """The ``fasttext`` kind: supervised fastText over lower-cased word tokens with word bigrams.
 
 This is the DCLM quality classifier's recipe (fastText, bigrams). Labels are class indices written as
-``__label__<k>``; fastText's softmax gives ``predict_proba``. Training runs on one thread with a fixed seed, so the
-same data gives the same model. ``bucket`` and ``dim`` set the model's size (about ``4 * dim * (bucket + vocabulary)``
+``__label__<k>``; fastText's softmax gives ``predict_proba``. The training lines are shuffled with the seed (fastText
+learns from its file in order), and training runs on one thread, so the same data gives the same model. ``bucket`` and ``dim`` set the model's size (about ``4 * dim * (bucket + vocabulary)``
 bytes); ``quantize=True`` product-quantizes it (``.ftz``, several times smaller) after training.
 
 Prediction calls the compiled binding directly: with NumPy 2, fasttext-wheel 0.9.2's ``predict(str)`` wrapper
@@ -90,9 +90,12 @@ class FastTextClassifier(TextClassifier):
         self.n_classes_ = int(y.max()) + 1
         with tempfile.TemporaryDirectory(prefix="curate-ft-") as tmp:
             train_file = os.path.join(tmp, "train.txt")
+            # fastText reads its file in order and its learning rate decays along it, so data sorted by class
+            # (MMLU by subject, say) would leave the last classes dominant: shuffle, with the seed
+            order = np.random.default_rng(self.seed).permutation(len(X))
             with open(train_file, "w", encoding="utf-8") as f:
-                for text, label in zip(X, y):
-                    f.write(f"{_LABEL}{label} {normalize(text, self.max_chars)}\n")
+                for i in order:
+                    f.write(f"{_LABEL}{y[i]} {normalize(X[i], self.max_chars)}\n")
             self.model_ = fasttext.train_supervised(
                 input=train_file, dim=self.dim, epoch=self.epoch, lr=self.lr, wordNgrams=self.word_ngrams,
                 minCount=self.min_count, minn=self.minn, maxn=self.maxn, bucket=self.bucket, loss="softmax",
