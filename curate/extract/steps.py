@@ -6,7 +6,7 @@ Both are :class:`~curate.accounting.DropFilter` s, so every page they cannot use
 
 from __future__ import annotations
 
-from functools import cache, partial
+from functools import partial
 
 from datatrove.data import Document, DocumentsPipeline
 
@@ -82,19 +82,6 @@ class ExtractText(DropFilter):
         return True
 
 
-@cache
-def load_language_model(backend: str, model_file: str | None):
-    """The language identifier, loaded once per process: the tasks a worker process runs one after another share
-    it instead of each paying the load again."""
-    if backend == "fasttext":
-        import fasttext
-
-        return fasttext.load_model(model_file)
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
-
-    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-
-
 class LanguageId(DropFilter):
     """Adds ``metadata["language"]`` (ISO 639-1) and ``["language_score"]`` (probability of the top language);
     drops pages not in ``languages`` (``language_not_kept``) or scoring below ``min_score``
@@ -111,6 +98,8 @@ class LanguageId(DropFilter):
     def model(self):
         """The identifier, loaded on first use (on the worker, never at pickling time)."""
         if self._model is None:
+            from curate.extract.langid import load_language_model
+
             self._model = load_language_model(self.cfg.backend, self.cfg.model)
         return self._model
 

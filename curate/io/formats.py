@@ -108,6 +108,9 @@ def decode_html(data: bytes, declared: str | None = None) -> tuple[str, str, boo
     return data.decode("utf-8", errors="replace"), "utf-8-replace", bool(declared_codec)
 
 
+_CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13, 27))
+
+
 def looks_binary(data: bytes) -> bool:
     """True for bytes that are not text: NUL bytes or a high share of control characters in the first 8 KB,
     or a known binary signature (images, PDF, archives)."""
@@ -118,5 +121,5 @@ def looks_binary(data: bytes) -> bool:
         return True
     if b"\x00" in head:
         return True
-    control = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13, 27))
+    control = len(head) - len(head.translate(None, _CONTROL_BYTES))  # counted in C: translate deletes them
     return control / len(head) > 0.05
