@@ -193,15 +193,11 @@ def throughput(shared: Path, n_docs: int, emb_model, tmp: Path) -> list[tuple]:
 
 
 def plain_split_table() -> dict[int, str]:
-    """The fastText input preparation written the straightforward way, as a dict for ``str.translate``."""
-    table = {}
-    for cp in range(0x10000):
-        ch = chr(cp)
-        if ch.isspace():
-            table[cp] = " "
-        elif not (ch.isalnum() or ch == "_") and not 0xD800 <= cp <= 0xDFFF:
-            table[cp] = f" {ch} "
-    return table
+    """The fastText input preparation written the straightforward way: the same mapping as a dict of the characters
+    that change, which ``str.translate`` hashes each character into."""
+    from curate.classify.models.fasttext_kind import _split_table
+
+    return {cp: out for cp, out in enumerate(_split_table()) if out != cp}
 
 
 def _save_embedding(model, tmp: Path) -> Path:

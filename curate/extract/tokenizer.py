@@ -57,7 +57,7 @@ class SharedWordTokenizer(WordTokenizer):
 
             self._nlp = spacy.blank(self.language)
             self._nlp.add_pipe("sentencizer")
-        self._nlp.max_length = 2**31 - 1
+            self._nlp.max_length = 2**31 - 1  # datatrove lifts the limit per text; pages are bounded upstream
         return self._nlp
 
     def word_tokenize(self, text: str) -> list[str]:

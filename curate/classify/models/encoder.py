@@ -19,6 +19,7 @@ its settings and the texts, so training and evaluation encode each data set once
 from __future__ import annotations
 
 import hashlib
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -39,6 +40,7 @@ def resolve_device(device: str) -> str:
 PRECISIONS = ("auto", "float32", "bfloat16")
 
 
+@cache
 def cpu_has_native_bf16() -> bool:
     """Whether this CPU does bfloat16 arithmetic in hardware (Linux: read from /proc/cpuinfo's flags)."""
     try:
