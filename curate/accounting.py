@@ -93,14 +93,15 @@ class DropFilter(BaseFilter):
     """A datatrove filter whose dropped documents go to the stage's ``rejected/<reason>/`` folder.
 
     Subclasses implement ``filter(doc) -> bool | tuple[bool, str]`` (or ``filter_batch``) exactly as for datatrove's
-    ``BaseFilter``; a drop without a reason is recorded under ``default_reason``.
+    ``BaseFilter``; a drop without a reason is recorded under ``default_reason``. The stage's :class:`Rejects` is
+    given by the framework (:meth:`curate.stage.StageContext.accounted`), never by the stage.
     """
 
     default_reason = "filtered"
 
-    def __init__(self, rejects: Rejects | None, batch_size: int = 1):
+    def __init__(self, batch_size: int = 1):
         super().__init__(exclusion_writer=None, batch_size=batch_size)
-        self.rejects = rejects
+        self.rejects: Rejects | None = None  # the stage's, given by StageContext.accounted; None drops unrecorded
 
     def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
         for batch in batched(data, self.batch_size):
@@ -125,9 +126,9 @@ class DatatroveFilter(DropFilter):
     lacking it pass unjudged and are counted as ``skipped_no_<key>``.
     """
 
-    def __init__(self, inner: BaseFilter, prefix: str, rejects: Rejects | None, requires: str | None = None):
+    def __init__(self, inner: BaseFilter, prefix: str, requires: str | None = None):
         self.name = f"{prefix} ({inner.name})"  # before PipelineStep.__init__, which names the stats after it
-        super().__init__(rejects)
+        super().__init__()
         self.inner = inner
         self.prefix = prefix
         self.requires = requires

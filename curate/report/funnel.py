@@ -50,7 +50,7 @@ def _total(value) -> int:
 
 
 def stage_funnel(stage: str, log_dirs: list[Path]) -> StageFunnel:
-    """Sum the funnel counters of every task of every step group of ``stage``."""
+    """Sum the funnel counters of every task in ``log_dirs`` (the stage's accounted step group)."""
     f = StageFunnel(stage)
     for log_dir in log_dirs:
         for stats_file in sorted((log_dir / "stats").glob("*.json")):
@@ -88,8 +88,8 @@ def to_json(funnels: list[StageFunnel]) -> dict:
     return {"stages": stages}
 
 
-def write_funnel(funnels: list[StageFunnel], report_dir: Path) -> Path:
-    """Write (or update, keeping other stages' entries) ``report/funnel.json``."""
+def write_funnel(funnels: list[StageFunnel], report_dir: Path, order: list[str]) -> Path:
+    """Write (or update, keeping other stages' entries) ``report/funnel.json``, stages in ``order``."""
     report_dir.mkdir(parents=True, exist_ok=True)
     path = report_dir / "funnel.json"
     existing = {}
@@ -97,10 +97,8 @@ def write_funnel(funnels: list[StageFunnel], report_dir: Path) -> Path:
         existing = {s["stage"]: s for s in json.loads(path.read_text()).get("stages", [])}
     for s in to_json(funnels)["stages"]:
         existing[s["stage"]] = s
-    from curate.stages import STAGE_ORDER
-
-    order = {name: i for i, name in enumerate(STAGE_ORDER)}
-    ordered = sorted(existing.values(), key=lambda s: order.get(s["stage"], len(order)))
+    rank = {name: i for i, name in enumerate(order)}
+    ordered = sorted(existing.values(), key=lambda s: rank.get(s["stage"], len(rank)))
     path.write_text(json.dumps({"stages": ordered}, indent=2))
     return path
 
