@@ -10,11 +10,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from curate.report.page.collect import RunView, collect
+from curate.report.page.collect import collect
 from curate.report.page.render import write_page
 from curate.report.page.settings import write_settings
-
-__all__ = ["RunView", "collect", "write_run_report"]
 
 
 def write_run_report(output: str | Path, config: dict | None = None) -> Path:
