@@ -41,6 +41,7 @@ _COMMAND_MODULES = (
     "curate.rewrite.cli",
     "curate.plurality.cli",
     "curate.status",
+    "curate.report.cli",
 )
 
 

@@ -26,6 +26,7 @@ from curate.config import RunConfig
 from curate.errors import ConfigError, CurateError
 from curate.executors import build_executor, check_sbatch_safe, ray_session, slurm_logs_folder
 from curate.report.funnel import StageFunnel, render, stage_funnel, write_funnel
+from curate.report.page import write_run_report
 from curate.stage import StageContext, StagePlan
 from curate.stages import STAGE_ORDER, available, planner
 from curate.status import driver_alive, read_run_record, run_status, write_run_record
@@ -127,6 +128,7 @@ def execute(cfg: RunConfig, planned: list[PlannedStage], echo=print) -> list[Sta
     if len(funnels) > 1 or kind == "slurm":
         echo(render(funnels))
     echo(f"funnel written to {path}")
+    echo(f"run report written to {write_run_report(cfg.output, cfg.model_dump(mode='json'))}")
     return funnels
 
 

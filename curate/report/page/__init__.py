@@ -1,0 +1,23 @@
+"""The run report: ``<out>/report/index.html``, one self-contained page for a whole run.
+
+It shows the funnel, sample documents per drop reason and edit rule, classifier score histograms, languages,
+duplicate clusters, the contamination summary, the mixture and the run's settings, all read back from the output
+folder (:mod:`~curate.report.page.collect`), so the page of a partial run shows what finished and says what did not.
+Written at the end of every ``curate run`` and rebuilt by ``curate report OUT``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from curate.report.page.collect import collect
+from curate.report.page.render import write_page
+from curate.report.page.settings import write_settings
+
+
+def write_run_report(output: str | Path, config: dict | None = None) -> Path:
+    """Build ``<output>/report/index.html``; ``config`` (a resolved RunConfig as JSON types) is recorded first
+    with the package versions, as ``report/run_settings.json``. Returns the page's path."""
+    if config is not None:
+        write_settings(Path(output), config)
+    return write_page(collect(Path(output)))
