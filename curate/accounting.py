@@ -15,12 +15,16 @@ per-task stats files on any executor; :mod:`curate.report.funnel` sums them into
 from __future__ import annotations
 
 import re
+import time
+from pathlib import Path
 
 from datatrove.data import Document, DocumentsPipeline
 from datatrove.pipeline.base import PipelineStep
 from datatrove.pipeline.filters.base_filter import BaseFilter, get_filter_result
 from datatrove.pipeline.writers.jsonl import JsonlWriter
 from datatrove.utils.batching import batched
+
+from curate.jsonio import write_json_atomic
 
 STAT_IN = "funnel_in"
 STAT_IN_BYTES = "funnel_in_bytes"
@@ -77,16 +81,35 @@ class Rejects:
 
 
 class CountIn(PipelineStep):
-    """Counts the documents (and their bytes) entering a stage. Put it right after the stage's reader."""
+    """Counts the documents (and their bytes) entering a stage. Put it right after the stage's reader.
+
+    With ``progress_dir``, it also keeps ``<progress_dir>/<rank>.json`` (``{"docs", "bytes"}``) up to date, at most
+    every ``every_s`` seconds and at the end of the task: what the console shows while a run goes on.
+    """
 
     name = "📥 count in"
     type = "📊 - FUNNEL"
 
+    def __init__(self, progress_dir: str | None = None, every_s: float = 1.0):
+        super().__init__()
+        self.progress_dir, self.every_s = progress_dir, every_s
+
     def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
+        docs = size = 0
+        last = time.monotonic()
         for doc in data:
+            docs, size = docs + 1, size + text_bytes(doc)
             self.stat_update(STAT_IN)
             self.stat_update(STAT_IN_BYTES, value=text_bytes(doc))
+            if self.progress_dir and time.monotonic() - last >= self.every_s:
+                self._write_progress(rank, docs, size)
+                last = time.monotonic()
             yield doc
+        if self.progress_dir:
+            self._write_progress(rank, docs, size)
+
+    def _write_progress(self, rank: int, docs: int, size: int) -> None:
+        write_json_atomic(Path(self.progress_dir) / f"{rank:05d}.json", {"docs": docs, "bytes": size})
 
 
 class DropFilter(BaseFilter):

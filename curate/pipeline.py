@@ -14,17 +14,17 @@ import json
 import os
 import socket
 import time
-from contextlib import nullcontext
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
-
 import yaml
 
 from curate.config import RunConfig
 from curate.errors import ConfigError, CurateError
 from curate.executors import build_executor, ray_session
 from curate.report.funnel import StageFunnel, render, stage_funnel, write_funnel
+from curate.report.page import write_run_report
+from curate.report.page.settings import write_settings
 from curate.runrecord import RUN_RECORD, driver_alive, mark_finished, read_run_record, write_run_record
 from curate.slurm import active_jobs, check_sbatch_safe, slurm_logs_folder, submit, wait
 from curate.stage import StageContext, StagePlan, StepGroup
@@ -32,7 +32,30 @@ from curate.stages import names, specs
 from curate.status import run_status
 from curate.stagespec import StageSpec
 
-Echo = Callable[[str], None]
+@dataclass
+class GroupView:
+    """What a reporter needs to follow one step group while it runs (read back from its logging folder)."""
+
+    name: str
+    logs_dir: Path
+    tasks: int
+    accounted: bool
+    total: int | None = None  # documents expected in, when known (the kept count of the stage it reads)
+
+
+class Reporter:
+    """What the driver tells whoever runs it. This default says nothing; the command line's console
+    (:class:`curate.cli.console.Console`) shows progress bars, summaries and the funnel."""
+
+    def stage(self, name: str, groups: list[GroupView]) -> AbstractContextManager:
+        """Wraps the running of ``groups`` (one stage; on Slurm, the whole submission)."""
+        return nullcontext()
+
+    def say(self, text: str) -> None:
+        """A stage's summary or a note."""
+
+    def result(self, text: str) -> None:
+        """The end of the run: the funnel and where the reports are."""
 
 
 @dataclass
@@ -106,58 +129,79 @@ def preflight(cfg: RunConfig, planned: list[PlannedStage]) -> None:
         check_sbatch_safe(cfg.executor, Path(cfg.output), names_)
 
 
-def execute(cfg: RunConfig, planned: list[PlannedStage], echo: Echo = lambda _: None) -> list[StageFunnel]:
-    """Run the planned stages on the configured executor; ``echo`` receives each stage's summary and the funnel.
+def execute(cfg: RunConfig, planned: list[PlannedStage], reporter: Reporter | None = None) -> list[StageFunnel]:
+    """Run the planned stages on the configured executor, then write the funnel and the run's page.
 
-    Before anything runs, the run record is written, and a run whose previous submission is still active (its
-    Slurm jobs queued, or its driver alive) is refused, so two drivers never write the same ranks.
+    Before anything runs, the run record and the run's settings are written, and a run whose previous submission is
+    still active (its Slurm jobs queued, or its driver alive) is refused, so two drivers never write the same ranks.
     """
+    reporter = reporter or Reporter()
     _refuse_if_active(cfg)
     preflight(cfg, planned)
-    executors = {}
+    write_settings(Path(cfg.output), cfg.model_dump(mode="json"))
     try:
         if cfg.executor.kind == "slurm":
-            executors = _submit_slurm(cfg, planned, echo)
-            if not cfg.executor.slurm.wait:
-                echo(f"submitted; follow with `curate status {cfg.output}`, re-run the same command to resume")
+            if not _run_on_slurm(cfg, planned, reporter):
                 return []
-            wait(_record_run(cfg, planned, executors)["groups"], lambda: _progress(cfg, planned), echo)
-            for ps in planned:
-                _check_stage(cfg, ps, executors)
-                _finish_stage(ps, echo, announce=False)
         else:
             _record_run(cfg, planned, {})
             with ray_session(cfg.executor.ray) if cfg.executor.kind == "ray" else nullcontext():
-                _run_in_order(cfg, planned, echo)
+                _run_in_order(cfg, planned, reporter)
     finally:
         mark_finished(Path(cfg.output))
     funnels = [_funnel(ps) for ps in planned if ps.plan.counts_documents]
     path = write_funnel(funnels, Path(cfg.output) / "report", names())
-    if len(funnels) > 1 or cfg.executor.kind == "slurm":
-        echo(render(funnels))
-    echo(f"funnel written to {path}")
+    page = write_run_report(cfg.output)
+    reporter.result(f"{render(funnels)}\nfunnel written to {path}\nrun report written to {page}")
     return funnels
 
 
-def _run_in_order(cfg: RunConfig, planned: list[PlannedStage], echo: Echo) -> None:
+def _run_in_order(cfg: RunConfig, planned: list[PlannedStage], reporter: Reporter) -> None:
     """Local and Ray: each step group runs to completion (or fails) before the next one starts."""
+    kept: dict[str, int] = {}
     for ps in planned:
-        executors = {}
+        with reporter.stage(ps.name, _views(cfg, ps, kept)):
+            for g in ps.plan.groups:
+                executor = build_executor(cfg.executor, g, ps.ctx.logs_dir(g.name), _job_name(cfg, g.name))
+                try:
+                    executor.run()
+                finally:
+                    _check_group(cfg, g, executor)
+        _finish_stage(ps, reporter)
+        if ps.plan.counts_documents:
+            kept[str(ps.ctx.kept_dir)] = _funnel(ps).kept
+
+
+def _run_on_slurm(cfg: RunConfig, planned: list[PlannedStage], reporter: Reporter) -> bool:
+    """Submit every group at once; unless told not to wait, follow the queue and finish each stage. Returns
+    whether the run was waited for."""
+    executors = _submit_slurm(cfg, planned, reporter)
+    if not cfg.executor.slurm.wait:
+        reporter.result(f"submitted; follow with `curate status {cfg.output}`, re-run the same command to resume")
+        return False
+    groups = _record_run(cfg, planned, executors)["groups"]
+    with reporter.stage("slurm", [view for ps in planned for view in _views(cfg, ps, {})]):
+        wait([g["job_id"] for g in groups if g.get("job_id")], sum(g["tasks"] for g in groups))
+    for ps in planned:
         for g in ps.plan.groups:
-            executors[g.name] = build_executor(cfg.executor, g, ps.ctx.logs_dir(g.name), _job_name(cfg, g.name))
-            try:
-                executors[g.name].run()
-            finally:
-                _check_group(cfg, g, executors[g.name])
-        _finish_stage(ps, echo, announce=True)
+            _check_group(cfg, g, executors[g.name])
+        _finish_stage(ps, reporter)
+    return True
 
 
-def _finish_stage(ps: PlannedStage, echo: Echo, announce: bool) -> None:
+def _views(cfg: RunConfig, ps: PlannedStage, kept: dict[str, int]) -> list[GroupView]:
+    """The step groups of a stage as a reporter follows them; the expected input is what the stage that made its
+    input artifact kept (``kept``: by kept folder), when that stage ran in this invocation."""
+    upstream = ps.ctx.artifact(ps.ctx.consumes) if ps.ctx.consumes else None
+    total = kept.get(str(upstream)) if upstream is not None else None
+    return [GroupView(g.name, ps.ctx.logs_dir(g.name), g.task_count(cfg.executor), g.accounted,
+                      total if g.accounted else None) for g in ps.plan.groups]
+
+
+def _finish_stage(ps: PlannedStage, reporter: Reporter) -> None:
     summary = ps.plan.finalize() if ps.plan.finalize else None
     if summary:
-        echo(summary)
-    if announce and ps.plan.counts_documents:
-        echo(render([_funnel(ps)]))
+        reporter.say(summary)
 
 
 def _funnel(ps: PlannedStage) -> StageFunnel:
@@ -200,6 +244,7 @@ def _record_run(cfg: RunConfig, planned: list[PlannedStage], executors: dict) ->
             job_id = getattr(executors.get(g.name), "job_id", None)
             groups.append({
                 "stage": ps.name, "group": g.name, "tasks": g.task_count(cfg.executor), "log_dir": str(log_dir),
+                "accounted": g.accounted,
                 "job_name": _job_name(cfg, g.name), "job_id": None if job_id in (None, -1) else str(job_id),
                 "slurm_logs": slurm_logs_folder(cfg.executor, log_dir), "submitted": now,
             })
@@ -227,7 +272,7 @@ def _refuse_if_active(cfg: RunConfig) -> None:
         )
 
 
-def _submit_slurm(cfg: RunConfig, planned: list[PlannedStage], echo: Echo) -> dict:
+def _submit_slurm(cfg: RunConfig, planned: list[PlannedStage], reporter: Reporter) -> dict:
     """Submit every step group as one job array, each depending on the previous one (afterok); returns the
     executors by group. Complete groups are skipped (datatrove's job id -1), the others submit their incomplete
     ranks only: that is the resume."""
@@ -244,17 +289,6 @@ def _submit_slurm(cfg: RunConfig, planned: list[PlannedStage], echo: Echo) -> di
     skipped = [n for n, e in executors.items() if e.job_id == -1]
     parts = [", ".join(f"{n}={j}" for n, j in submitted.items())] if submitted else []
     parts += [f"already complete: {', '.join(skipped)}"] if skipped else []
-    echo(f"submitted {len(submitted)} Slurm job array(s) for run {cfg.name}" + (": " if parts else "")
-         + "; ".join(parts))
+    reporter.say(f"submitted {len(submitted)} Slurm job array(s) for run {cfg.name}" + (": " if parts else "")
+                 + "; ".join(parts))
     return executors
-
-
-def _progress(cfg: RunConfig, planned: list[PlannedStage]) -> str:
-    """Completed tasks per step group, from datatrove's completion markers."""
-    parts = []
-    for ps in planned:
-        for g in ps.plan.groups:
-            folder = ps.ctx.logs_dir(g.name) / "completions"
-            done = sum(1 for _ in folder.iterdir()) if folder.is_dir() else 0
-            parts.append(f"{g.name} {done}/{g.task_count(cfg.executor)}")
-    return "done: " + ", ".join(parts)

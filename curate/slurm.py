@@ -17,7 +17,6 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Callable
 
 from curate.config import ExecutorConfig
 from curate.errors import ConfigError, CurateError
@@ -181,18 +180,9 @@ def submit(last) -> None:
         raise CurateError(f"sbatch failed (exit status {err.returncode}); its message is above") from None
 
 
-def wait(groups: list[dict], progress: Callable[[], str], echo: Callable[[str], None]) -> None:
-    """Poll ``squeue`` until none of the run record's jobs is left, echoing ``progress()`` when it changes. Polls
-    every 2 s for a small run, up to every 30 s for a big one."""
-    ids = [g["job_id"] for g in groups if g.get("job_id")]
-    poll_s = min(30.0, 2.0 + sum(g["tasks"] for g in groups) / 1000)
-    last = None
-    while ids:
-        queued = active_jobs(ids)
-        now = progress()
-        if now != last:
-            echo(now)
-            last = now
-        if not queued:
-            return
+def wait(job_ids: list[str], tasks: int) -> None:
+    """Poll ``squeue`` until none of these jobs is left (``tasks``: how many tasks they hold; the poll is every 2 s
+    for a small run, up to every 30 s for a big one)."""
+    poll_s = min(30.0, 2.0 + tasks / 1000)
+    while job_ids and active_jobs(job_ids):
         time.sleep(poll_s)

@@ -135,4 +135,6 @@ class StageContext:
             if hasattr(step, "rejects"):  # a DropFilter, the input reader, any step that drops documents
                 step.rejects = rejects
         keep = KeepWriter(str(self.kept_dir), rejects, stage=self.stage, run_id=self.run_id)
-        return StepGroup(name or self.stage, [reader, CountIn(), *steps, keep], accounted=True, **group)
+        name = name or self.stage
+        count = CountIn(progress_dir=str(self.logs_dir(name) / "progress"))
+        return StepGroup(name, [reader, count, *steps, keep], accounted=True, **group)

@@ -17,6 +17,7 @@ import typer
 from typer.core import TyperGroup
 
 from curate.cli.options import stage_command
+from curate.config import load_config, parse_config
 from curate.errors import CurateError
 from curate.stages import specs
 from curate.stagespec import StageSpec
@@ -43,26 +44,34 @@ app = typer.Typer(
 )
 
 
-def run_config(cfg, dry_run: bool, stages: list[str] | None = None) -> None:
-    """Plan and run (or describe) a validated RunConfig, printing each stage's summary and the funnel."""
+VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="show datatrove's logs live (they always go to "
+                                           "OUT/logs/)")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="print only errors and the final summary")]
+
+
+def run_config(cfg, dry_run: bool, stages: list[str] | None = None, verbose: bool = False,
+               quiet: bool = False) -> None:
+    """Plan and run (or describe) a validated RunConfig: progress per stage, each stage's summary, the funnel."""
+    from curate.cli.console import Console
     from curate.pipeline import describe, execute, plan_run
 
     planned = plan_run(cfg, stages)
     if dry_run:
         typer.echo(describe(cfg, planned))
         return
-    execute(cfg, planned, echo=typer.echo)
+    console = Console(verbose=verbose, quiet=quiet)
+    with console.capture(Path(cfg.output)):
+        execute(cfg, planned, console)
 
 
 def run_stage(spec: StageSpec, block: dict, run_options: dict, inputs: list[Path], output: Path,
-              dry_run: bool) -> None:
+              dry_run: bool, verbose: bool, quiet: bool) -> None:
     """Run one stage alone on files or folders, from the options of its generated command."""
-    from curate.config import parse_config
-
     data = {"name": spec.name, "output": str(output), **run_options, spec.name: block}
     if spec.takes_inputs:
         data["input"] = {**run_options.get("input", {}), "paths": [str(p) for p in inputs]}
-    run_config(parse_config(data, source=f"`curate {spec.name}` options", base=os.getcwd()), dry_run)
+    cfg = parse_config(data, source=f"`curate {spec.name}` options", base=os.getcwd())
+    run_config(cfg, dry_run, verbose=verbose, quiet=quiet)
 
 
 @app.command()
@@ -74,20 +83,19 @@ def run(
     workers: Annotated[Optional[int], typer.Option("--workers", "-w", help="override executor.workers")] = None,
     stages: Annotated[Optional[str], typer.Option(help="run only these stages, comma-separated")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="print the resolved config and the steps")] = False,
+    verbose: VerboseOpt = False,
+    quiet: QuietOpt = False,
 ) -> None:
-    """Run the pipeline described by CONFIG: every configured stage, in order, then the funnel report."""
-    from curate.config import load_config
-
+    """Run the pipeline described by CONFIG: every configured stage, in order, then the funnel and the run's page."""
     overrides = {"output": str(output.resolve()) if output else None, "executor.kind": executor,
                  "executor.tasks": tasks, "executor.workers": workers}
     cfg = load_config(config, {k: v for k, v in overrides.items() if v is not None})
-    run_config(cfg, dry_run, [s.strip() for s in stages.split(",")] if stages else None)
+    run_config(cfg, dry_run, [s.strip() for s in stages.split(",")] if stages else None, verbose, quiet)
 
 
 @app.command()
 def validate(config: Annotated[Path, typer.Argument(help="the run's YAML config")]) -> None:
     """Check CONFIG (keys, values, paths, models) without running anything."""
-    from curate.config import load_config
     from curate.pipeline import plan_run, preflight
 
     cfg = load_config(config)
@@ -98,6 +106,7 @@ def validate(config: Annotated[Path, typer.Argument(help="the run's YAML config"
 
 def _register() -> None:
     from curate.classify.cli import group as classifier
+    from curate.cli.report import report
     from curate.cli.status import status
 
     for spec in specs():
@@ -108,6 +117,7 @@ def _register() -> None:
             app.command(spec.name)(command)
     app.add_typer(classifier, name="classifier")
     app.command()(status)
+    app.command()(report)
 
 
 _register()

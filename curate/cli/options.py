@@ -98,8 +98,8 @@ def _value(field: FieldInfo, opt: Opt, raw: Any) -> Any:
 
 
 def stage_command(spec: StageSpec, run: typing.Callable) -> typing.Callable:
-    """A typer command running ``spec``'s stage alone; ``run(spec, block, run_options, inputs, output, dry_run)``
-    does the work once the options are turned into the stage's block.
+    """A typer command running ``spec``'s stage alone; ``run(spec, block, run_options, inputs, output, dry_run,
+    verbose, quiet)`` does the work once the options are turned into the stage's block.
 
     The command's parameters are named ``o<i>`` for a key of the stage's block and ``r<i>`` for a key of the run
     config (input, executor); the option names the user types are the :class:`Opt` flags.
@@ -121,6 +121,9 @@ def stage_command(spec: StageSpec, run: typing.Callable) -> typing.Callable:
                              False if opt.switch else None))
     params.append(_param("dry_run", bool, typer.Option("--dry-run", help="print the resolved config and the steps; "
                                                                           "run nothing"), False))
+    params.append(_param("verbose", bool, typer.Option("--verbose", "-v", help="show datatrove's logs live"), False))
+    params.append(_param("quiet", bool, typer.Option("--quiet", "-q", help="print only errors and the final "
+                                                                         "summary"), False))
 
     def command(**kwargs) -> None:
         block: dict = {}
@@ -134,7 +137,8 @@ def stage_command(spec: StageSpec, run: typing.Callable) -> typing.Callable:
                 raise ConfigError(f"{setters[opt.key]} cannot be combined with {opt.names[0]} (both set {opt.key})")
             setters[opt.key] = opt.names[0]
             set_dotted(block if name.startswith("o") else run_options, opt.key, _value(field, opt, raw))
-        run(spec, spec.finish(block), run_options, kwargs.get("inputs") or [], kwargs["output"], kwargs["dry_run"])
+        run(spec, spec.finish(block), run_options, kwargs.get("inputs") or [], kwargs["output"], kwargs["dry_run"],
+            kwargs["verbose"], kwargs["quiet"])
 
     command.__signature__ = inspect.Signature(params)
     command.__doc__ = spec.help

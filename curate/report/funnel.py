@@ -103,7 +103,8 @@ def write_funnel(funnels: list[StageFunnel], report_dir: Path, order: list[str])
     return path
 
 
-def _human(n: float) -> str:
+def human_bytes(n: float) -> str:
+    """``1234567`` → ``1.2 MB`` (decimal units)."""
     unit = "B"
     for unit in ("B", "KB", "MB", "GB", "TB"):
         if abs(n) < 1000 or unit == "TB":
@@ -119,12 +120,12 @@ def render(funnels: list[StageFunnel]) -> str:
     lines.append(header)
     lines.append("-" * len(header))
     for f in funnels:
-        lines.append(f"{f.stage + ' in':<44} {f.docs_in:>9} {_human(f.bytes_in):>10}")
+        lines.append(f"{f.stage + ' in':<44} {f.docs_in:>9} {human_bytes(f.bytes_in):>10}")
         for reason, n in sorted(f.dropped.items(), key=lambda kv: -kv[1]):
             share = f"{100 * n / f.docs_in:.1f}%" if f.docs_in else ""
-            lines.append(f"{'  dropped: ' + reason:<44} {n:>9} {_human(f.dropped_bytes.get(reason, 0)):>10} {share:>7}")
+            lines.append(f"{'  dropped: ' + reason:<44} {n:>9} {human_bytes(f.dropped_bytes.get(reason, 0)):>10} {share:>7}")
         share = f"{100 * f.kept / f.docs_in:.1f}%" if f.docs_in else ""
-        lines.append(f"{'  kept':<44} {f.kept:>9} {_human(f.kept_bytes):>10} {share:>7}")
+        lines.append(f"{'  kept':<44} {f.kept:>9} {human_bytes(f.kept_bytes):>10} {share:>7}")
         if f.unaccounted:
             lines.append(f"  WARNING: {f.unaccounted} documents unaccounted for (incomplete tasks?)")
     return "\n".join(lines)

@@ -1,0 +1,169 @@
+"""What a run shows on the terminal: one progress line per stage, then its summary, then the funnel.
+
+On a terminal each stage gets a live bar (rich): documents and bytes done of the known total, documents per second,
+elapsed time and ETA; on Slurm and Ray, tasks done, running and failed. When stdout is not a terminal (CI, ``nohup``,
+Slurm logs) the same figures are printed as a plain line every ``interval_s`` seconds instead. datatrove's own logs
+(per-task banners and stats) go to ``<out>/logs/console.log`` and to each task's log file; ``--verbose`` shows them
+live instead, ``--quiet`` prints only errors and the final summary.
+
+The figures are read back from the run's folder while it runs: the counters each accounted step group writes
+(``logs/<group>/progress/<rank>.json``, see :class:`curate.accounting.CountIn`) and datatrove's completion markers.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from rich.console import Console as RichConsole
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+from curate.pipeline import GroupView
+from curate.report.funnel import human_bytes
+
+
+def read_progress(group: GroupView) -> tuple[int, int, int]:
+    """(documents, bytes, tasks done) of one step group so far."""
+    docs = size = 0
+    for path in (group.logs_dir / "progress").glob("*.json"):
+        try:
+            counts = json.loads(path.read_text())
+        except (OSError, ValueError):  # being replaced right now: the next poll reads it
+            continue
+        docs, size = docs + counts["docs"], size + counts["bytes"]
+    completions = group.logs_dir / "completions"
+    done = sum(1 for _ in completions.iterdir()) if completions.is_dir() else 0
+    return docs, size, done
+
+
+class Console:
+    """The driver's reporter for the command line (see :class:`curate.pipeline.Reporter`)."""
+
+    def __init__(self, verbose: bool = False, quiet: bool = False, interval_s: float = 30.0, poll_s: float = 0.5):
+        self.verbose, self.quiet = verbose, quiet
+        self.out = RichConsole(highlight=False, soft_wrap=True)
+        self.interval_s, self.poll_s = interval_s, poll_s
+
+    def say(self, text: str) -> None:
+        """A stage's summary or a note: not shown with ``--quiet``."""
+        if not self.quiet:
+            self.out.print(text, markup=False)
+
+    def result(self, text: str) -> None:
+        """The final summary: always shown."""
+        self.out.print(text, markup=False)
+
+    @contextmanager
+    def stage(self, name: str, groups: list[GroupView]) -> Iterator[None]:
+        """Show the progress of ``groups`` while the body runs them."""
+        if self.quiet:
+            yield
+            return
+        watcher = _LiveBar(self.out, name, groups) if self.out.is_terminal else _Lines(self, name, groups)
+        stop = threading.Event()
+        thread = threading.Thread(target=watcher.poll, args=(stop, self.poll_s), daemon=True)
+        with watcher:
+            thread.start()
+            try:
+                yield
+            finally:
+                stop.set()
+                thread.join()
+
+    @contextmanager
+    def capture(self, output: Path) -> Iterator[None]:
+        """Send what datatrove writes to stderr (every task's banners and stats) to ``<out>/logs/console.log``,
+        unless ``--verbose``; subprocesses inherit the redirection. Python-level errors still reach the terminal:
+        the command line reports them after this block."""
+        if self.verbose:
+            yield
+            return
+        path = Path(output) / "logs" / "console.log"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        sys.stderr.flush()
+        saved = os.dup(2)
+        with open(path, "ab") as log:
+            os.dup2(log.fileno(), 2)
+            try:
+                yield
+            finally:
+                sys.stderr.flush()
+                os.dup2(saved, 2)
+                os.close(saved)
+
+
+def _figures(name: str, groups: list[GroupView], elapsed: float) -> tuple[str, int, int | None]:
+    """The status text of a stage, the documents done and the total (None when unknown)."""
+    docs = size = done = 0
+    for g in groups:
+        d, b, t = read_progress(g)
+        if g.accounted:
+            docs, size = d, b
+        done += t
+    tasks = sum(g.tasks for g in groups)
+    total = next((g.total for g in groups if g.accounted and g.total is not None), None)
+    rate = docs / elapsed if elapsed > 0 else 0.0
+    text = f"{docs:,} docs ({human_bytes(size)}), {rate:,.0f} docs/s, tasks {done}/{tasks}"
+    return text, docs, total
+
+
+class _LiveBar:
+    """A rich progress bar for one stage, refreshed from the run's folder."""
+
+    def __init__(self, out: RichConsole, name: str, groups: list[GroupView]):
+        self.name, self.groups = name, groups
+        self.progress = Progress(TextColumn("{task.description:<10}"), BarColumn(), TaskProgressColumn(),
+                                 TextColumn("{task.fields[figures]}"), TimeElapsedColumn(), TimeRemainingColumn(),
+                                 console=out, transient=False)
+        self.task = self.progress.add_task(name, total=None, figures="starting")
+        self.start = time.monotonic()
+
+    def __enter__(self):
+        self.progress.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.update()
+        total = self.progress.tasks[0].total
+        if total is None or exc[0] is None:  # a finished stage ends full; an unknown total ends as counted
+            self.progress.update(self.task, total=self.progress.tasks[0].completed or 1,
+                                 completed=self.progress.tasks[0].completed or 1)
+        self.progress.stop()
+
+    def update(self) -> None:
+        text, docs, total = _figures(self.name, self.groups, time.monotonic() - self.start)
+        self.progress.update(self.task, completed=docs, total=total, figures=text)
+
+    def poll(self, stop: threading.Event, every_s: float) -> None:
+        while not stop.wait(every_s):
+            self.update()
+
+
+class _Lines:
+    """The same figures as plain lines, every ``interval_s`` seconds and once at the end (no terminal)."""
+
+    def __init__(self, console: Console, name: str, groups: list[GroupView]):
+        self.console, self.name, self.groups = console, name, groups
+        self.start = time.monotonic()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        elapsed = time.monotonic() - self.start
+        text, _, _ = _figures(self.name, self.groups, elapsed)
+        state = "done" if exc[0] is None else "stopped"
+        self.console.say(f"{self.name}: {state} in {elapsed:.0f}s: {text}")
+
+    def poll(self, stop: threading.Event, every_s: float) -> None:
+        while not stop.wait(self.console.interval_s):
+            elapsed = time.monotonic() - self.start
+            text, docs, total = _figures(self.name, self.groups, elapsed)
+            share = f" of {total:,}" if total else ""
+            self.console.say(f"{self.name}: {elapsed:.0f}s, {text}{share}")
