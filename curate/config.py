@@ -100,7 +100,8 @@ class RunConfig(StrictModel):
 
 @lru_cache(maxsize=None)
 def _run_model(packages: tuple[str, ...]) -> type[RunConfig]:
-    blocks: dict[str, Any] = {s.name: (Optional[s.config], Field(None, description=s.help)) for s in load_specs(packages)}
+    blocks: dict[str, Any] = {s.name: (Optional[s.config], Field(None, description=s.help))
+                              for s in load_specs(packages)}
     return create_model("RunConfig", __base__=RunConfig, **blocks)
 
 

@@ -22,7 +22,7 @@ import yaml
 from curate.config import RunConfig
 from curate.errors import ConfigError, CurateError
 from curate.executors import build_executor, ray_session
-from curate.report.funnel import StageFunnel, render, stage_funnel, write_funnel
+from curate.report.funnel import StageFunnel, stage_funnel, write_funnel
 from curate.report.page import write_run_report
 from curate.report.page.settings import write_settings
 from curate.runrecord import RUN_RECORD, driver_alive, mark_finished, read_run_record, write_run_record
@@ -54,8 +54,11 @@ class Reporter:
     def say(self, text: str) -> None:
         """A stage's summary or a note."""
 
+    def funnel(self, funnels: list[StageFunnel]) -> None:
+        """The run's funnel, at its end."""
+
     def result(self, text: str) -> None:
-        """The end of the run: the funnel and where the reports are."""
+        """The end of the run: where the reports are."""
 
 
 @dataclass
@@ -152,7 +155,8 @@ def execute(cfg: RunConfig, planned: list[PlannedStage], reporter: Reporter | No
     funnels = [_funnel(ps) for ps in planned if ps.plan.counts_documents]
     path = write_funnel(funnels, Path(cfg.output) / "report", names())
     page = write_run_report(cfg.output)
-    reporter.result(f"{render(funnels)}\nfunnel written to {path}\nrun report written to {page}")
+    reporter.funnel(funnels)
+    reporter.result(f"funnel written to {path}\nrun report written to {page}")
     return funnels
 
 
@@ -195,7 +199,7 @@ def _views(cfg: RunConfig, ps: PlannedStage, kept: dict[str, int]) -> list[Group
     upstream = ps.ctx.artifact(ps.ctx.consumes) if ps.ctx.consumes else None
     total = kept.get(str(upstream)) if upstream is not None else None
     return [GroupView(g.name, ps.ctx.logs_dir(g.name), g.task_count(cfg.executor), g.accounted,
-                      total if g.accounted else None) for g in ps.plan.groups]
+                      total if g.reads_input else None) for g in ps.plan.groups]
 
 
 def _finish_stage(ps: PlannedStage, reporter: Reporter) -> None:

@@ -7,7 +7,8 @@ check: it runs in ``curate validate`` and before anything launches, so a plan ch
 
 Stages exchange **named artifacts**, never each other's folders: a stage consumes one artifact (``documents`` by
 default) and produces some (``documents``, ``rewrites``, ``decontam_index``...). The driver resolves them for the
-current run in pipeline order (:attr:`StageContext.artifacts`); the first stage of a run reads the run's ``input:`` block.
+current run in pipeline order (:attr:`StageContext.artifacts`); the first stage of a run reads the run's ``input:``
+block.
 
 **Accounting is the framework's**: :meth:`StageContext.accounted` builds the one step group of a stage that counts
 documents: reader → count in → the stage's own steps → keep writer, and gives every dropping step the stage's shared
@@ -45,6 +46,8 @@ class StepGroup:
     workers: int | None = None
     cpus_per_task: int | None = None
     accounted: bool = False
+    # an accounted group that reads the stage's input documents (not, like rewrite's, what an earlier group made)
+    reads_input: bool = False
 
     def task_count(self, executor: ExecutorConfig) -> int:
         """The number of tasks this group runs with: its own, else the executor's."""
@@ -122,12 +125,13 @@ class StageContext:
         return build_reader(self.input, problems_dir=problems, **kwargs)
 
     def accounted(self, steps: list[PipelineStep], reader: PipelineStep | None = None, name: str | None = None,
-                  **group) -> StepGroup:
+                  reads_input: bool = True, **group) -> StepGroup:
         """The stage's accounted step group: ``reader`` (default :meth:`reader`) → count in → ``steps`` → keep.
 
-        Every step that drops documents (a :class:`~curate.accounting.DropFilter`, the input reader: any step with a
-        ``rejects`` attribute) gets the stage's :class:`~curate.accounting.Rejects`; the keep writer stamps provenance
-        and closes it at the end of the task.
+        ``reads_input=False`` says that ``reader`` reads what an earlier group of the stage made, not the stage's
+        input documents. Every step that drops documents (a :class:`~curate.accounting.DropFilter`, the input reader:
+        any step with a ``rejects`` attribute) gets the stage's :class:`~curate.accounting.Rejects`; the keep writer
+        stamps provenance and closes it at the end of the task.
         """
         rejects = Rejects(str(self.kept_dir / "rejected"))
         reader = reader or self.reader()
@@ -137,4 +141,4 @@ class StageContext:
         keep = KeepWriter(str(self.kept_dir), rejects, stage=self.stage, run_id=self.run_id)
         name = name or self.stage
         count = CountIn(progress_dir=str(self.logs_dir(name) / "progress"))
-        return StepGroup(name, [reader, count, *steps, keep], accounted=True, **group)
+        return StepGroup(name, [reader, count, *steps, keep], accounted=True, reads_input=reads_input, **group)

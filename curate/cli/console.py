@@ -21,11 +21,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
+from rich import box
 from rich.console import Console as RichConsole
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.table import Column, Table
 
 from curate.pipeline import GroupView
-from curate.report.funnel import human_bytes
+from curate.report.funnel import StageFunnel, human_bytes
 
 
 def read_progress(group: GroupView) -> tuple[int, int, int]:
@@ -58,6 +60,10 @@ class Console:
     def result(self, text: str) -> None:
         """The final summary: always shown."""
         self.out.print(text, markup=False)
+
+    def funnel(self, funnels: list[StageFunnel]) -> None:
+        """The funnel as a table: per stage, in, the main drop reasons, kept (always shown)."""
+        self.out.print(funnel_table(funnels))
 
     @contextmanager
     def stage(self, name: str, groups: list[GroupView]) -> Iterator[None]:
@@ -107,10 +113,11 @@ def _figures(name: str, groups: list[GroupView], elapsed: float) -> tuple[str, i
             docs, size = d, b
         done += t
     tasks = sum(g.tasks for g in groups)
-    total = next((g.total for g in groups if g.accounted and g.total is not None), None)
+    if not any(g.accounted for g in groups):  # a stage that counts no documents (mixture): its tasks only
+        return f"tasks {done}/{tasks}", done, tasks
+    total = next((g.total for g in groups if g.total is not None), None)
     rate = docs / elapsed if elapsed > 0 else 0.0
-    text = f"{docs:,} docs ({human_bytes(size)}), {rate:,.0f} docs/s, tasks {done}/{tasks}"
-    return text, docs, total
+    return f"{docs:,} docs ({human_bytes(size)}), {rate:,.1f} docs/s, tasks {done}/{tasks}", docs, total
 
 
 class _LiveBar:
@@ -120,7 +127,7 @@ class _LiveBar:
         self.name, self.groups = name, groups
         self.progress = Progress(TextColumn("{task.description:<10}"), BarColumn(), TaskProgressColumn(),
                                  TextColumn("{task.fields[figures]}"), TimeElapsedColumn(), TimeRemainingColumn(),
-                                 console=out, transient=False)
+                                 console=out, transient=False, redirect_stdout=False, redirect_stderr=False)
         self.task = self.progress.add_task(name, total=None, figures="starting")
         self.start = time.monotonic()
 
@@ -162,8 +169,33 @@ class _Lines:
         self.console.say(f"{self.name}: {state} in {elapsed:.0f}s: {text}")
 
     def poll(self, stop: threading.Event, every_s: float) -> None:
+        last = None
         while not stop.wait(self.console.interval_s):
             elapsed = time.monotonic() - self.start
             text, docs, total = _figures(self.name, self.groups, elapsed)
-            share = f" of {total:,}" if total else ""
-            self.console.say(f"{self.name}: {elapsed:.0f}s, {text}{share}")
+            if (docs, text.rsplit(",", 1)[-1]) != last:  # only when documents or finished tasks changed
+                last = (docs, text.rsplit(",", 1)[-1])
+                self.console.say(f"{self.name}: {elapsed:.0f}s, {text}" + (f" of {total:,}" if total else ""))
+
+
+def funnel_table(funnels: list[StageFunnel], max_reasons: int = 6) -> Table:
+    """Per stage: documents and bytes in, the ``max_reasons`` largest drop reasons (the rest on one line; all of them
+    are in report/funnel.json and the run's page), text edits, kept."""
+    table = Table("stage / reason", Column("docs", justify="right"), Column("bytes", justify="right"),
+                  Column("share", justify="right"), box=box.SIMPLE_HEAD, pad_edge=False)
+    for f in funnels:
+        def share(n: int, total: int = f.docs_in) -> str:
+            return f"{100 * n / total:.1f}%" if total else ""
+
+        table.add_row(f"[bold]{f.stage}[/bold] in", f"{f.docs_in:,}", human_bytes(f.bytes_in), "")
+        reasons = sorted(f.dropped.items(), key=lambda kv: -kv[1])
+        for reason, n in reasons[:max_reasons]:
+            table.add_row(f"  dropped: {reason}", f"{n:,}", human_bytes(f.dropped_bytes.get(reason, 0)), share(n))
+        if rest := reasons[max_reasons:]:
+            n = sum(k for _, k in rest)
+            size = sum(f.dropped_bytes.get(r, 0) for r, _ in rest)
+            table.add_row(f"  dropped: {len(rest)} other reasons", f"{n:,}", human_bytes(size), share(n))
+        table.add_row("  kept", f"{f.kept:,}", human_bytes(f.kept_bytes), share(f.kept))
+        if f.unaccounted:
+            table.add_row("  [red]unaccounted for (incomplete tasks?)[/red]", f"{f.unaccounted:,}", "", "")
+    return table

@@ -158,7 +158,8 @@ STAGE = StageSpec(
         Opt("language.languages", ("--languages",), parse=_languages,
             help="keep only these languages, comma-separated ISO 639-1 codes; 'all' keeps every language"),
         Opt("language", ("--no-language-id",), switch=True, value=None, help="skip language identification"),
-        Opt("filters", parse=_filters, help=f"heuristic filters, comma-separated, in order ({', '.join(FILTER_NAMES)}); "
+        Opt("filters", parse=_filters, help="heuristic filters, comma-separated, in order "
+            f"({', '.join(FILTER_NAMES)}); "
             "'none' for extraction and language ID only (default: all)"),
         Opt("trafilatura.timeout_s", ("--timeout",)),
     ),

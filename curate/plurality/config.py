@@ -29,7 +29,8 @@ class PluralityConfig(StrictModel):
 
 STAGE = StageSpec(
     "plurality", PluralityConfig, plan="curate.plurality.stage:plan", consumes="questions", produces=("synthetic",),
-    help="Sample answers per question, majority-vote, drop questions where all or none agree (Phi-4).\n\nReads question "
+    help="Sample answers per question, majority-vote, drop questions where all or none agree (Phi-4).\n\n"
+    "Reads question "
     "documents (the seeds stage's, or files such as GSM8K-style JSONL); kept ones go to OUTPUT/plurality/.",
     options=LLM_OPTS, input_defaults={"text_key": "question"},
 )

@@ -78,5 +78,5 @@ def plan(cfg: PluralityConfig, ctx: StageContext) -> StagePlan:
         records_per_chunk=cfg.records_per_chunk, server_log_dir=str(ctx.logs_dir("plurality_generate") / "server"),
     )
     vote = ctx.accounted([PluralityFilter(cfg.samples, cfg.reference_key)], name="plurality_vote",
-                         reader=JsonlReader(generated, glob_pattern=KEPT_GLOB, recursive=False))
+                         reader=JsonlReader(generated, glob_pattern=KEPT_GLOB, recursive=False), reads_input=False)
     return StagePlan([StepGroup("plurality_generate", [ctx.reader(counted=False), runner]), vote])

@@ -111,21 +111,3 @@ def human_bytes(n: float) -> str:
             break
         n /= 1000
     return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-
-
-def render(funnels: list[StageFunnel]) -> str:
-    """A plain-text table: one block per stage, one line per drop reason."""
-    lines = []
-    header = f"{'stage / reason':<44} {'docs':>9} {'bytes':>10} {'share':>7}"
-    lines.append(header)
-    lines.append("-" * len(header))
-    for f in funnels:
-        lines.append(f"{f.stage + ' in':<44} {f.docs_in:>9} {human_bytes(f.bytes_in):>10}")
-        for reason, n in sorted(f.dropped.items(), key=lambda kv: -kv[1]):
-            share = f"{100 * n / f.docs_in:.1f}%" if f.docs_in else ""
-            lines.append(f"{'  dropped: ' + reason:<44} {n:>9} {human_bytes(f.dropped_bytes.get(reason, 0)):>10} {share:>7}")
-        share = f"{100 * f.kept / f.docs_in:.1f}%" if f.docs_in else ""
-        lines.append(f"{'  kept':<44} {f.kept:>9} {human_bytes(f.kept_bytes):>10} {share:>7}")
-        if f.unaccounted:
-            lines.append(f"  WARNING: {f.unaccounted} documents unaccounted for (incomplete tasks?)")
-    return "\n".join(lines)

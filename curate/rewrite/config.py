@@ -96,6 +96,7 @@ PROMPT_OVERHEAD_TOKENS = 160
 
 STAGE = StageSpec(
     "rewrite", RewriteConfig, plan="curate.rewrite.stage:plan", produces=("rewrites",), options=LLM_OPTS,
-    help="Rewrite high-scoring pages into synthetic styles with an LLM; validate and keep the good rewrites.\n\nStyles: "
+    help="Rewrite high-scoring pages into synthetic styles with an LLM; validate and keep the good rewrites.\n\n"
+    "Styles: "
     "textbook, discussion, reasoning, diverse_qa, distill, extract_knowledge, knowledge_list, wikipedia.",
 )

@@ -52,7 +52,7 @@ def plan(cfg: RewriteConfig, ctx: StageContext) -> StagePlan:
         checks.append(decontam_step(cfg, ctx))
     reader = JsonlReader(generated, glob_pattern=KEPT_GLOB, recursive=False)
     return StagePlan([StepGroup("rewrite_generate", [ctx.reader(counted=False), select, runner]),
-                      ctx.accounted(checks, reader=reader, name="rewrite_validate")])
+                      ctx.accounted(checks, reader=reader, name="rewrite_validate", reads_input=False)])
 
 
 def decontam_step(cfg: RewriteConfig, ctx: StageContext) -> DecontamRewrites:
