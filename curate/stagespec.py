@@ -66,6 +66,11 @@ class StageSpec:
     # defaults of the command's input options that differ from the run config's (plurality reads `question`)
     input_defaults: dict = field(default_factory=dict)
 
+    @property
+    def package(self) -> str:
+        """The stage's package (where its planner lives)."""
+        return self.plan.partition(":")[0].rpartition(".")[0]
+
     def planner(self) -> Callable:
         return _import(self.plan)
 
