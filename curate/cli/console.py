@@ -18,6 +18,7 @@ import sys
 import threading
 import time
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
@@ -30,18 +31,36 @@ from curate.pipeline import GroupView
 from curate.report.funnel import StageFunnel, human_bytes
 
 
-def read_progress(group: GroupView) -> tuple[int, int, int]:
-    """(documents, bytes, tasks done) of one step group so far."""
-    docs = size = 0
+@dataclass
+class Counts:
+    """How far one step group is: documents and bytes in (accounted groups), and its tasks."""
+
+    docs: int = 0
+    bytes: int = 0
+    done: int = 0
+    running: int = 0
+    failed: int = 0
+
+
+def read_progress(group: GroupView, since: float) -> Counts:
+    """Read back a step group's progress: the counters of its tasks, its completion markers, and its task logs
+    written since ``since`` (a task with a log and no marker is running, or failed when its log says so)."""
+    counts = Counts()
     for path in (group.logs_dir / "progress").glob("*.json"):
         try:
-            counts = json.loads(path.read_text())
+            figures = json.loads(path.read_text())
         except (OSError, ValueError):  # being replaced right now: the next poll reads it
             continue
-        docs, size = docs + counts["docs"], size + counts["bytes"]
+        counts.docs, counts.bytes = counts.docs + figures["docs"], counts.bytes + figures["bytes"]
     completions = group.logs_dir / "completions"
-    done = sum(1 for _ in completions.iterdir()) if completions.is_dir() else 0
-    return docs, size, done
+    done = {p.name for p in completions.iterdir()} if completions.is_dir() else set()
+    counts.done = len(done)
+    for log in (group.logs_dir / "logs").glob("task_*.log"):
+        if log.stem.removeprefix("task_") in done or log.stat().st_mtime < since:
+            continue
+        failed = "| ERROR |" in log.read_text(errors="replace")
+        counts.failed, counts.running = counts.failed + failed, counts.running + (not failed)
+    return counts
 
 
 class Console:
@@ -104,20 +123,22 @@ class Console:
                 os.close(saved)
 
 
-def _figures(name: str, groups: list[GroupView], elapsed: float) -> tuple[str, int, int | None]:
-    """The status text of a stage, the documents done and the total (None when unknown)."""
-    docs = size = done = 0
-    for g in groups:
-        d, b, t = read_progress(g)
-        if g.accounted:
-            docs, size = d, b
-        done += t
-    tasks = sum(g.tasks for g in groups)
-    if not any(g.accounted for g in groups):  # a stage that counts no documents (mixture): its tasks only
-        return f"tasks {done}/{tasks}", done, tasks
-    total = next((g.total for g in groups if g.total is not None), None)
+def _figures(groups: list[GroupView], since: float) -> tuple[str, int, int | None]:
+    """The status text of a stage that started at ``since`` (wall clock), its documents done and their expected
+    total (None when unknown); a stage that counts no documents (mixture) progresses by tasks."""
+    per_group = [(g, read_progress(g, since)) for g in groups]
+    docs = sum(c.docs for g, c in per_group if g.accounted)
+    size = sum(c.bytes for g, c in per_group if g.accounted)
+    done, tasks = sum(c.done for _, c in per_group), sum(g.tasks for g in groups)
+    running, failed = sum(c.running for _, c in per_group), sum(c.failed for _, c in per_group)
+    text = f"tasks {done}/{tasks}" + (f", {running} running" if running else "") + (
+        f", {failed} FAILED" if failed else "")
+    if not any(g.accounted for g in groups):
+        return text, done, tasks
+    elapsed = time.time() - since
     rate = docs / elapsed if elapsed > 0 else 0.0
-    return f"{docs:,} docs ({human_bytes(size)}), {rate:,.1f} docs/s, tasks {done}/{tasks}", docs, total
+    total = next((g.total for g in groups if g.total is not None), None)
+    return f"{docs:,} docs ({human_bytes(size)}), {rate:,.1f} docs/s, {text}", docs, total
 
 
 class _LiveBar:
@@ -129,7 +150,7 @@ class _LiveBar:
                                  TextColumn("{task.fields[figures]}"), TimeElapsedColumn(), TimeRemainingColumn(),
                                  console=out, transient=False, redirect_stdout=False, redirect_stderr=False)
         self.task = self.progress.add_task(name, total=None, figures="starting")
-        self.start = time.monotonic()
+        self.start = time.time()
 
     def __enter__(self):
         self.progress.start()
@@ -144,7 +165,7 @@ class _LiveBar:
         self.progress.stop()
 
     def update(self) -> None:
-        text, docs, total = _figures(self.name, self.groups, time.monotonic() - self.start)
+        text, docs, total = _figures(self.groups, self.start)
         self.progress.update(self.task, completed=docs, total=total, figures=text)
 
     def poll(self, stop: threading.Event, every_s: float) -> None:
@@ -157,24 +178,24 @@ class _Lines:
 
     def __init__(self, console: Console, name: str, groups: list[GroupView]):
         self.console, self.name, self.groups = console, name, groups
-        self.start = time.monotonic()
+        self.start = time.time()
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc):
-        elapsed = time.monotonic() - self.start
-        text, _, _ = _figures(self.name, self.groups, elapsed)
+        elapsed = time.time() - self.start
+        text, _, _ = _figures(self.groups, self.start)
         state = "done" if exc[0] is None else "stopped"
         self.console.say(f"{self.name}: {state} in {elapsed:.0f}s: {text}")
 
     def poll(self, stop: threading.Event, every_s: float) -> None:
         last = None
         while not stop.wait(self.console.interval_s):
-            elapsed = time.monotonic() - self.start
-            text, docs, total = _figures(self.name, self.groups, elapsed)
-            if (docs, text.rsplit(",", 1)[-1]) != last:  # only when documents or finished tasks changed
-                last = (docs, text.rsplit(",", 1)[-1])
+            elapsed = time.time() - self.start
+            text, docs, total = _figures(self.groups, self.start)
+            if (docs, text.partition("tasks")[2]) != last:  # only when documents or tasks changed
+                last = (docs, text.partition("tasks")[2])
                 self.console.say(f"{self.name}: {elapsed:.0f}s, {text}" + (f" of {total:,}" if total else ""))
 
 
