@@ -15,12 +15,16 @@ per-task stats files on any executor; :mod:`curate.report.funnel` sums them into
 from __future__ import annotations
 
 import re
+import time
+from pathlib import Path
 
 from datatrove.data import Document, DocumentsPipeline
 from datatrove.pipeline.base import PipelineStep
 from datatrove.pipeline.filters.base_filter import BaseFilter, get_filter_result
 from datatrove.pipeline.writers.jsonl import JsonlWriter
 from datatrove.utils.batching import batched
+
+from curate.jsonio import write_json_atomic
 
 STAT_IN = "funnel_in"
 STAT_IN_BYTES = "funnel_in_bytes"
@@ -77,30 +81,50 @@ class Rejects:
 
 
 class CountIn(PipelineStep):
-    """Counts the documents (and their bytes) entering a stage. Put it right after the stage's reader."""
+    """Counts the documents (and their bytes) entering a stage. Put it right after the stage's reader.
+
+    With ``progress_dir``, it also keeps ``<progress_dir>/<rank>.json`` (``{"docs", "bytes"}``) up to date, at most
+    every ``every_s`` seconds and at the end of the task: what the console shows while a run goes on.
+    """
 
     name = "📥 count in"
     type = "📊 - FUNNEL"
 
+    def __init__(self, progress_dir: str | None = None, every_s: float = 1.0):
+        super().__init__()
+        self.progress_dir, self.every_s = progress_dir, every_s
+
     def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
+        docs = size = 0
+        last = time.monotonic()
         for doc in data:
+            docs, size = docs + 1, size + text_bytes(doc)
             self.stat_update(STAT_IN)
             self.stat_update(STAT_IN_BYTES, value=text_bytes(doc))
+            if self.progress_dir and time.monotonic() - last >= self.every_s:
+                self._write_progress(rank, docs, size)
+                last = time.monotonic()
             yield doc
+        if self.progress_dir:
+            self._write_progress(rank, docs, size)
+
+    def _write_progress(self, rank: int, docs: int, size: int) -> None:
+        write_json_atomic(Path(self.progress_dir) / f"{rank:05d}.json", {"docs": docs, "bytes": size})
 
 
 class DropFilter(BaseFilter):
     """A datatrove filter whose dropped documents go to the stage's ``rejected/<reason>/`` folder.
 
     Subclasses implement ``filter(doc) -> bool | tuple[bool, str]`` (or ``filter_batch``) exactly as for datatrove's
-    ``BaseFilter``; a drop without a reason is recorded under ``default_reason``.
+    ``BaseFilter``; a drop without a reason is recorded under ``default_reason``. The stage's :class:`Rejects` is
+    given by the framework (:meth:`curate.stage.StageContext.accounted`), never by the stage.
     """
 
     default_reason = "filtered"
 
-    def __init__(self, rejects: Rejects | None, batch_size: int = 1):
+    def __init__(self, batch_size: int = 1):
         super().__init__(exclusion_writer=None, batch_size=batch_size)
-        self.rejects = rejects
+        self.rejects: Rejects | None = None  # the stage's, given by StageContext.accounted; None drops unrecorded
 
     def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
         for batch in batched(data, self.batch_size):
@@ -125,9 +149,9 @@ class DatatroveFilter(DropFilter):
     lacking it pass unjudged and are counted as ``skipped_no_<key>``.
     """
 
-    def __init__(self, inner: BaseFilter, prefix: str, rejects: Rejects | None, requires: str | None = None):
+    def __init__(self, inner: BaseFilter, prefix: str, requires: str | None = None):
         self.name = f"{prefix} ({inner.name})"  # before PipelineStep.__init__, which names the stats after it
-        super().__init__(rejects)
+        super().__init__()
         self.inner = inner
         self.prefix = prefix
         self.requires = requires

@@ -21,7 +21,7 @@ def run_pipeline(data: dict, stages: list[str] | None = None):
     from curate.pipeline import execute, plan_run
 
     cfg = parse_config(data)
-    return execute(cfg, plan_run(cfg, stages), echo=lambda *_: None)
+    return execute(cfg, plan_run(cfg, stages))
 
 
 def read_jsonl_gz(folder: Path, pattern: str = "*.jsonl.gz") -> list[dict]:

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationError, model_validator
 
-from curate.configbase import StrictModel, read_yaml_mapping
+from curate.configbase import StrictModel, format_validation_error, read_yaml_mapping
 from curate.errors import ConfigError
 
 RECIPE_FILE = "recipe.yaml"
@@ -152,6 +152,4 @@ def load_recipe(path: str | Path, overrides: dict[str, Any] | None = None) -> Re
     try:
         return Recipe.model_validate(data)
     except ValidationError as err:
-        from curate.config import format_validation_error
-
         raise ConfigError(format_validation_error(err, str(file))) from None

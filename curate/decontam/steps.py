@@ -8,7 +8,7 @@ from pathlib import Path
 from datatrove.data import Document, DocumentsPipeline
 from datatrove.pipeline.base import PipelineStep
 
-from curate.accounting import DropFilter, Rejects
+from curate.accounting import DropFilter
 from curate.decontam.config import DecontamConfig
 from curate.decontam.detect import CheckResult, Decontaminator, Thresholds
 
@@ -22,7 +22,7 @@ class BuildIndex(PipelineStep):
     name = "🧮 benchmark index"
     type = "🧪 - DECONTAM"
 
-    def __init__(self, cfg: DecontamConfig, index_dir: str):
+    def __init__(self, index_dir: str, cfg: DecontamConfig):
         super().__init__()
         self.cfg = cfg
         self.index_dir = index_dir
@@ -69,8 +69,8 @@ class DecontamFilter(DropFilter):
     name = "🧪 decontaminate"
     type = "🧪 - DECONTAM"
 
-    def __init__(self, rejects: Rejects | None, cfg: DecontamConfig, index_dir: str, hits_dir: str):
-        super().__init__(rejects, batch_size=cfg.batch_size)
+    def __init__(self, index_dir: str, hits_dir: str, cfg: DecontamConfig):
+        super().__init__(batch_size=cfg.batch_size)
         self.cfg = cfg
         self.hits_dir = hits_dir
         self.checker = Decontaminator(index_dir, Thresholds(cfg.contaminated_ratio, cfg.partial_ratio,

@@ -6,7 +6,7 @@ once for all of them rather than once per filter.
 
 from __future__ import annotations
 
-from curate.accounting import DatatroveFilter, Rejects
+from curate.accounting import DatatroveFilter
 from curate.extract.tokenizer import SharedWordTokenizer
 
 
@@ -53,7 +53,7 @@ _BUILDERS = {
 }
 
 
-def build_filters(cfgs: list, rejects: Rejects) -> list[DatatroveFilter]:
+def build_filters(cfgs: list) -> list[DatatroveFilter]:
     """The datatrove filters named by each block's ``name``, in order, with the block's options; drops go to
     ``rejected/<name>.<reason>``. The text filters tokenize English words with datatrove's tokenizer, once per page."""
     tokenizer = SharedWordTokenizer("en")
@@ -61,6 +61,5 @@ def build_filters(cfgs: list, rejects: Rejects) -> list[DatatroveFilter]:
     for cfg in cfgs:
         opts = cfg.model_dump(exclude={"name"})
         requires = "url" if cfg.name == "url" else None
-        steps.append(DatatroveFilter(_BUILDERS[cfg.name](opts, tokenizer), prefix=cfg.name, rejects=rejects,
-                                     requires=requires))
+        steps.append(DatatroveFilter(_BUILDERS[cfg.name](opts, tokenizer), prefix=cfg.name, requires=requires))
     return steps

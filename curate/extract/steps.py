@@ -10,7 +10,7 @@ from functools import partial
 
 from datatrove.data import Document, DocumentsPipeline
 
-from curate.accounting import DropFilter, Rejects
+from curate.accounting import DropFilter
 from curate.extract.config import LanguageIdConfig, TrafilaturaConfig
 
 
@@ -41,8 +41,8 @@ class ExtractText(DropFilter):
     name = "📝 trafilatura"
     _requires_dependencies = ["trafilatura"]
 
-    def __init__(self, options: TrafilaturaConfig, content: str, min_text_chars: int, rejects: Rejects | None):
-        super().__init__(rejects)
+    def __init__(self, options: TrafilaturaConfig, content: str, min_text_chars: int):
+        super().__init__()
         self.options = options.model_dump(exclude={"timeout_s"})
         self.timeout_s = options.timeout_s
         self.content = content
@@ -89,8 +89,8 @@ class LanguageId(DropFilter):
 
     name = "🌐 language id"
 
-    def __init__(self, cfg: LanguageIdConfig, rejects: Rejects | None):
-        super().__init__(rejects)
+    def __init__(self, cfg: LanguageIdConfig):
+        super().__init__()
         self.cfg = cfg
         self._model = None
 

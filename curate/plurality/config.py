@@ -5,7 +5,8 @@ from __future__ import annotations
 from pydantic import Field
 
 from curate.configbase import StrictModel
-from curate.llm.config import LLMConfig
+from curate.llm.config import LLM_OPTS, LLMConfig
+from curate.stagespec import StageSpec
 
 
 class PluralityConfig(StrictModel):
@@ -24,3 +25,12 @@ class PluralityConfig(StrictModel):
 
     def sampling(self) -> dict:
         return {"max_tokens": self.max_tokens, "temperature": self.temperature, "top_p": self.top_p}
+
+
+STAGE = StageSpec(
+    "plurality", PluralityConfig, plan="curate.plurality.stage:plan", consumes="questions", produces=("synthetic",),
+    help="Sample answers per question, majority-vote, drop questions where all or none agree (Phi-4).\n\n"
+    "Reads question "
+    "documents (the seeds stage's, or files such as GSM8K-style JSONL); kept ones go to OUTPUT/plurality/.",
+    options=LLM_OPTS, input_defaults={"text_key": "question"},
+)

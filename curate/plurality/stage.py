@@ -2,7 +2,7 @@
 
 1. ``plurality_generate``: read questions → datatrove's InferenceRunner with ``rollouts_per_document = samples``
    (:class:`~curate.llm.inference.LLMInferenceRunner`; checkpointed, so a rerun resumes).
-2. ``plurality_vote`` (counts the funnel): count in → :class:`PluralityFilter` → keep ``<out>/plurality/``.
+2. ``plurality_vote`` (the accounted group): count in → :class:`PluralityFilter` → keep ``<out>/plurality/``.
 
 Kept questions carry ``plurality_answer`` (standing in for a missing solution), ``plurality_agreement``
 (votes / samples), the extracted ``plurality_answers``, and, when the input has a reference solution,
@@ -15,7 +15,7 @@ from datatrove.data import Document
 from datatrove.pipeline.readers import JsonlReader
 from datatrove.pipeline.writers import JsonlWriter
 
-from curate.accounting import KEPT_GLOB, CountIn, DropFilter, KeepWriter
+from curate.accounting import KEPT_GLOB, DropFilter
 from curate.llm.inference import LLMInferenceRunner, generate_or_refusal
 from curate.plurality.answers import extract_answer, verdict, vote
 from curate.plurality.config import PluralityConfig
@@ -49,8 +49,8 @@ class PluralityFilter(DropFilter):
 
     name = "🗳️ plurality vote"
 
-    def __init__(self, rejects, samples: int, reference_key: str | None, rollouts_key: str = "rollouts"):
-        super().__init__(rejects)
+    def __init__(self, samples: int, reference_key: str | None, rollouts_key: str = "rollouts"):
+        super().__init__()
         self.samples, self.reference_key, self.rollouts_key = samples, reference_key, rollouts_key
 
     def filter(self, doc: Document) -> bool | tuple[bool, str]:
@@ -70,19 +70,13 @@ class PluralityFilter(DropFilter):
 
 
 def plan(cfg: PluralityConfig, ctx: StageContext) -> StagePlan:
-    work = ctx.kept_dir("plurality") / "_work"
-    rejects = ctx.rejects("plurality")
+    generated = str(ctx.work_dir / "generated")
     runner = LLMInferenceRunner(
         AnswerRollout(cfg.seed), cfg.llm,
-        JsonlWriter(str(work / "generated"), output_filename="${rank}_chunk_${chunk_index}.jsonl.gz"),
-        checkpoints_dir=str(work / "checkpoints"), generation_params=cfg.sampling(), rollouts=cfg.samples,
+        JsonlWriter(generated, output_filename="${rank}_chunk_${chunk_index}.jsonl.gz"),
+        checkpoints_dir=str(ctx.work_dir / "checkpoints"), generation_params=cfg.sampling(), rollouts=cfg.samples,
         records_per_chunk=cfg.records_per_chunk, server_log_dir=str(ctx.logs_dir("plurality_generate") / "server"),
     )
-    vote_steps = [
-        JsonlReader(str(work / "generated"), glob_pattern=KEPT_GLOB, recursive=False),
-        CountIn(),
-        PluralityFilter(rejects, cfg.samples, cfg.reference_key),
-        KeepWriter(str(ctx.kept_dir("plurality")), rejects, stage="plurality", run_id=ctx.run_id),
-    ]
-    return StagePlan([StepGroup("plurality_generate", [ctx.reader(rejects), runner]),
-                      StepGroup("plurality_vote", vote_steps)])
+    vote = ctx.accounted([PluralityFilter(cfg.samples, cfg.reference_key)], name="plurality_vote",
+                         reader=JsonlReader(generated, glob_pattern=KEPT_GLOB, recursive=False), reads_input=False)
+    return StagePlan([StepGroup("plurality_generate", [ctx.reader(counted=False), runner]), vote])

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pydantic import Field, field_validator, model_validator
 
-from curate.configbase import StrictModel
-from curate.llm.config import LLMConfig
+from curate.configbase import PathStr, StrictModel
+from curate.llm.config import LLM_OPTS, LLMConfig
+from curate.stagespec import StageSpec
 
 DEFAULT_STYLES = ["textbook", "discussion", "reasoning", "diverse_qa", "distill", "extract_knowledge",
                   "knowledge_list", "wikipedia"]
@@ -33,7 +34,7 @@ class RewriteConfig(StrictModel):
 
     styles: list[str] = Field(default_factory=lambda: list(DEFAULT_STYLES), min_length=1,
                               description="style names (prompt files); shipped: see docs/rewrite.md")
-    prompt_dir: str | None = Field(None, description="folder of extra/overriding <style>.yaml prompt files")
+    prompt_dir: PathStr | None = Field(None, description="folder of extra/overriding <style>.yaml prompt files")
     llm: LLMConfig = Field(default_factory=LLMConfig, description="the LLM server (empty endpoint: local llama.cpp)")
     score_key: str | None = Field("edu_score", description="metadata key holding the page's quality score "
                                   "(from the score stage); null selects every page regardless of score")
@@ -55,8 +56,8 @@ class RewriteConfig(StrictModel):
     records_per_chunk: int = Field(200, ge=1, description="datatrove checkpoint granularity (documents per file)")
     decontaminate: bool = Field(True, description="check rewrites against a decontam index (contaminated ones "
                                 "are dropped); see decontam_index")
-    decontam_index: str | None = Field(None, description="the decontam index to check rewrites against; default: "
-                                       "<output>/decontam/_index, left by the run's decontam stage, when present")
+    decontam_index: PathStr | None = Field(None, description="the decontam index to check rewrites against; "
+                                           "default: the index of the run's decontam stage, when it has one")
     validation: ValidationConfig = Field(default_factory=ValidationConfig)
 
     @field_validator("styles")
@@ -91,3 +92,11 @@ class RewriteConfig(StrictModel):
 
 # tokens reserved for the system message, the instructions and the chat template around the page text
 PROMPT_OVERHEAD_TOKENS = 160
+
+
+STAGE = StageSpec(
+    "rewrite", RewriteConfig, plan="curate.rewrite.stage:plan", produces=("rewrites",), options=LLM_OPTS,
+    help="Rewrite high-scoring pages into synthetic styles with an LLM; validate and keep the good rewrites.\n\n"
+    "Styles: "
+    "textbook, discussion, reasoning, diverse_qa, distill, extract_knowledge, knowledge_list, wikipedia.",
+)

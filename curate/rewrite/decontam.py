@@ -14,30 +14,30 @@ from pathlib import Path
 from datatrove.data import Document
 from loguru import logger
 
-from curate.accounting import DropFilter, Rejects
+from curate.accounting import DropFilter
 from curate.errors import CurateError
 
 
 class DecontamRewrites(DropFilter):
     """Checks each rewrite against a saved decontam index (memory-mapped, opened lazily on the worker).
 
-    ``required=False`` is for the index the run's own decontam stage builds: if that stage did not leave an index,
-    every rewrite is counted under ``decontam_skipped`` and a warning is logged, instead of failing the run.
+    ``required=False`` is for the index the run's own decontam stage builds (None: the run has none): without an
+    index, every rewrite is counted under ``decontam_skipped`` and a warning is logged, instead of failing the run.
     """
 
     name = "🧪 decontaminate rewrites"
     default_reason = "contaminated"
 
-    def __init__(self, rejects: Rejects | None, index: str, required: bool = True):
-        super().__init__(rejects)
-        self.index, self.required = str(index), required
+    def __init__(self, index: str | None, required: bool = True):
+        super().__init__()
+        self.index, self.required = index, required
         self._checker = None
         self._missing = False
 
     @property
     def checker(self):
         if self._checker is None and not self._missing:
-            if not (Path(self.index) / "meta.json").is_file():
+            if self.index is None or not (Path(self.index) / "meta.json").is_file():
                 if self.required:
                     raise CurateError(f"rewrite.decontam_index {self.index} is not a decontam index; build one "
                                       "with the decontam stage (docs/decontam.md) or remove the key")

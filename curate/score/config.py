@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, field_validator
 
-from curate.configbase import StrictModel
+from curate.classify.recipe import load_recipe
+from curate.configbase import PathStr, StrictModel
+from curate.errors import ConfigError
+from curate.stagespec import Opt, StageSpec
 
 
 class ClassifierRef(StrictModel):
     """One trained classifier folder and its optional keep-threshold."""
 
-    path: str = Field(description="a trained classifier folder (recipe.yaml + model/), e.g. classifiers/content")
+    path: PathStr = Field(description="a trained classifier folder (recipe.yaml + model/), e.g. classifiers/content")
     min_score: float | None = Field(
         None, description="drop documents whose <name>_score is below this (none: score only, drop nothing)"
     )
@@ -39,12 +42,46 @@ class ScoreConfig(StrictModel):
             return [{"path": v} if isinstance(v, str) else v for v in value]
         return value
 
-    @model_validator(mode="after")
-    def _trained_and_distinct(self) -> "ScoreConfig":
-        from curate.classify.scoring import check_trained
 
-        names = [check_trained(ref.path).name for ref in self.classifiers]
-        repeated = sorted({n for n in names if names.count(n) > 1})
-        if repeated:
-            raise ValueError(f"two classifiers share the name(s) {repeated}; their metadata keys would collide")
-        return self
+def _classifiers(paths: list[str]) -> list[dict]:
+    return [{"path": p} for p in paths]
+
+
+def _min_scores(values: list[str]) -> dict[str, float]:
+    out = {}
+    for item in values:
+        name, sep, number = item.partition("=")
+        try:
+            out[name.strip()] = float(number)
+        except ValueError:
+            sep = ""
+        if not sep:
+            raise ConfigError(f"--min-score takes NAME=NUMBER, e.g. --min-score content=0.5 (got {item!r})")
+    return out
+
+
+def finish_block(block: dict) -> dict:
+    """``--min-score NAME=N`` sets the threshold of the ``--classifier`` whose recipe is named NAME."""
+    thresholds = block.pop("min_scores", {})
+    refs = block.get("classifiers", [])
+    names = [load_recipe(ref["path"]).name for ref in refs]
+    unknown = sorted(set(thresholds) - set(names))
+    if unknown:
+        raise ConfigError(f"--min-score names {unknown}, which no --classifier has; classifiers: {names}")
+    for ref, name in zip(refs, names):
+        ref["min_score"] = thresholds.get(name)
+    return block
+
+
+STAGE = StageSpec(
+    "score", ScoreConfig, plan="curate.score.stage:plan",
+    help="Add <name>_score and <name>_int to every document's metadata, one pair per classifier.\n\nKept documents go "
+    "to OUTPUT/score/; with --min-score, those under it go to OUTPUT/score/rejected/<reason>/.",
+    options=(
+        Opt("classifiers", ("--classifier", "-c"), parse=_classifiers, repeat=True,
+            help="a trained classifier folder; repeat for several"),
+        Opt("min_scores", ("--min-score",), parse=_min_scores, repeat=True,
+            help="NAME=NUMBER: drop documents whose NAME_score is lower; repeatable"),
+    ),
+    finish_block="curate.score.config:finish_block",
+)

@@ -6,7 +6,7 @@ from collections import Counter
 
 from datatrove.data import Document
 
-from curate.accounting import DropFilter, Rejects
+from curate.accounting import DropFilter
 
 
 def drop_reason(name: str, min_score: float) -> str:
@@ -25,9 +25,9 @@ class ClassifierScorer(DropFilter):
     name = "🎯 score"
     type = "🔢 - SCORER"
 
-    def __init__(self, rejects: Rejects | None, classifiers: list[tuple[str, float | None]], batch_size: int = 256,
-                 device: str = "auto", precision: str = "auto", threads: int = 1):
-        super().__init__(rejects, batch_size=batch_size)
+    def __init__(self, classifiers: list[tuple[str, float | None]], batch_size: int = 256, device: str = "auto",
+                 precision: str = "auto", threads: int = 1):
+        super().__init__(batch_size=batch_size)
         self.classifiers = [(str(path), min_score) for path, min_score in classifiers]
         self.device = device
         self.precision = precision

@@ -99,7 +99,7 @@ def test_report_on_a_killed_run_says_what_finished_and_what_did_not(killed_run):
     extract_rows = page.split("<td>extract in")[1].split('<tr class="stage">')[0]  # its counts are the run's
     assert f'<td class="reason">kept</td><td>{len(kept(killed_run, "extract")):,}</td>' in extract_rows
     assert "No manifest: the run has no mixture stage, or it did not finish." in page
-    assert "The resolved config was not recorded" in page and _outside_refs(page) == []
+    assert "name: killed" in page and _outside_refs(page) == []  # recorded when the run started
 
 
 def test_config_and_thresholds_are_recorded_on_request(killed_run, tmp_path):

@@ -7,7 +7,7 @@ import json
 import pytest
 from tests.rewrite.rewrite_helpers import read_jsonl_gz
 
-from curate.plurality.cli import run_plurality
+from tests.helpers import run_pipeline
 
 pytestmark = pytest.mark.llm
 
@@ -20,9 +20,9 @@ def gsm8k(shared_data, tmp_path, n: int):
 
 
 def run(path, out, llm_server, **block):
-    run = {"name": "plurality", "output": str(out), "executor": {"tasks": 1},
-           "input": {"paths": [str(path)], "format": "jsonl", "text_key": "question"}}
-    run_plurality(run, {"llm": {"endpoint": llm_server.url}, **block})
+    run_pipeline({"name": "plurality", "output": str(out), "executor": {"tasks": 1},
+                  "input": {"paths": [str(path)], "format": "jsonl", "text_key": "question"},
+                  "plurality": {"llm": {"endpoint": llm_server.url}, **block}})
     return json.loads((out / "report" / "funnel.json").read_text())["stages"][0]
 
 

@@ -12,12 +12,8 @@ from pathlib import Path
 
 from curate.report.page.collect import collect
 from curate.report.page.render import write_page
-from curate.report.page.settings import write_settings
 
 
-def write_run_report(output: str | Path, config: dict | None = None) -> Path:
-    """Build ``<output>/report/index.html``; ``config`` (a resolved RunConfig as JSON types) is recorded first
-    with the package versions, as ``report/run_settings.json``. Returns the page's path."""
-    if config is not None:
-        write_settings(Path(output), config)
+def write_run_report(output: str | Path) -> Path:
+    """Build ``<output>/report/index.html`` (the run's settings were recorded when it started); returns its path."""
     return write_page(collect(Path(output)))

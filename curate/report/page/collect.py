@@ -16,7 +16,7 @@ from pathlib import Path
 from curate.report.funnel import stage_funnel, to_json
 from curate.report.page.docs import Sample, metadata_values, samples, subfolders
 from curate.report.page.settings import read_settings
-from curate.stages import STAGE_ORDER
+from curate.stages import names as stage_names
 from curate.status import GroupStatus, run_status
 
 
@@ -104,7 +104,8 @@ def collect(output: Path) -> RunView:
 
 
 def _stage_order(name: str) -> int:
-    return STAGE_ORDER.index(name) if name in STAGE_ORDER else len(STAGE_ORDER)
+    order = stage_names()
+    return order.index(name) if name in order else len(order)
 
 
 def _saved_funnel(output: Path) -> dict[str, dict]:
@@ -116,7 +117,7 @@ def _stage_view(output: Path, name: str, groups: list[GroupStatus], record: dict
     """A stage's status, funnel and samples. Its funnel is summed again from the stats of its completed tasks;
     a stage of an earlier run into the same folder (absent from the run record) keeps its saved funnel entry."""
     view = StageView(name, groups)
-    log_dirs = [Path(g["log_dir"]) for g in record.get("groups", []) if g["stage"] == name]
+    log_dirs = [Path(g["log_dir"]) for g in record.get("groups", []) if g["stage"] == name and g.get("accounted")]
     if log_dirs:
         funnel = to_json([stage_funnel(name, log_dirs)])["stages"][0]
         counted = funnel["docs_in"] or funnel["kept"] or funnel["dropped"]

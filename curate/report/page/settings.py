@@ -1,8 +1,7 @@
 """The run's settings as the page shows them: resolved config, package versions, git revision.
 
-``report/run_settings.json`` is written when a run ends (and by ``curate report OUT --config CONFIG``), so the page
-of a run shows the config and versions it ran with even when it is rebuilt later. A run killed before its end has
-none: its page then shows the versions of the environment that built it, and says that the config is unknown.
+``report/run_settings.json`` is written when a run starts (and by ``curate report OUT --config CONFIG``), so the page
+of a run, even one killed mid-way, shows the config and versions it ran with when it is rebuilt later.
 """
 
 from __future__ import annotations
