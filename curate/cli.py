@@ -39,6 +39,7 @@ _COMMAND_MODULES = (
     "curate.decontam.cli",
     "curate.mixture.cli",
     "curate.rewrite.cli",
+    "curate.seeds.cli",
     "curate.plurality.cli",
     "curate.status",
 )

@@ -2,8 +2,9 @@
 
 A config has four parts: ``name`` and ``output`` (where the run writes), ``input`` (what the first stage reads),
 ``executor`` (local, slurm or ray, with their settings) and one optional block per stage (``extract``, ``dedup``,
-``score``, ``decontam``, ``rewrite``, ``mixture``). A stage runs when its block is present; stages run in that
-fixed order, each reading the documents the previous one kept.
+``score``, ``decontam``, ``seeds``, ``plurality``, ``rewrite``, ``mixture``). A stage runs when its block is
+present; stages run in that fixed order, each reading the documents the previous one kept (seeds and plurality make
+the ``synthetic`` source beside the corpus: see :mod:`curate.stages`).
 
 Relative paths in a config file are resolved against the folder holding the file, so a config can be run from
 anywhere. Every validation error names the key, the value it got and what is allowed (:func:`load_config`).
@@ -23,8 +24,10 @@ from curate.decontam.config import DecontamConfig
 from curate.dedup.config import DedupConfig
 from curate.extract.config import ExtractConfig
 from curate.mixture.config import MixtureConfig
+from curate.plurality.config import PluralityConfig
 from curate.rewrite.config import RewriteConfig
 from curate.score.config import ScoreConfig
+from curate.seeds.config import SeedsConfig
 
 
 InputFormat = Literal["auto", "warc", "wet", "html", "jsonl", "parquet"]
@@ -101,6 +104,8 @@ class RunConfig(StrictModel):
     decontam: DecontamConfig | None = None
     mixture: MixtureConfig | None = None
     rewrite: RewriteConfig | None = None
+    seeds: SeedsConfig | None = None
+    plurality: PluralityConfig | None = None
 
     def stage_blocks(self) -> dict[str, StrictModel]:
         """The stage blocks present in this config, by stage name."""
@@ -136,7 +141,7 @@ def _abs(value: str, base: Path) -> str:
 PATH_KEYS = ("output", "paths", "path", "model", "model_path", "recipe", "tokenizer", "index", "classifier",
              "classifiers", "allowlist_corpus", "lid_model", "venv_path", "logs_folder",
              "cache_dir", "megatron_prefix",
-             "prompt_dir", "decontam_index")
+             "prompt_dir", "decontam_index", "code_paths")
 
 
 def format_validation_error(err: ValidationError, source: str) -> str:

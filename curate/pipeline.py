@@ -27,7 +27,7 @@ from curate.errors import ConfigError, CurateError
 from curate.executors import build_executor, check_sbatch_safe, ray_session, slurm_logs_folder
 from curate.report.funnel import StageFunnel, render, stage_funnel, write_funnel
 from curate.stage import StageContext, StagePlan
-from curate.stages import STAGE_ORDER, available, planner
+from curate.stages import BRANCH_STAGES, FEEDS, STAGE_ORDER, available, planner
 from curate.status import driver_alive, read_run_record, run_status, write_run_record
 
 
@@ -52,7 +52,8 @@ def run_id(cfg: RunConfig) -> str:
 
 
 def plan_run(cfg: RunConfig, only: list[str] | None = None) -> list[PlannedStage]:
-    """Plan every configured stage (or the ``only`` subset), wiring each to its upstream's kept folder."""
+    """Plan every configured stage (or the ``only`` subset), wiring each to its upstream's kept folder (branch stages
+    and feeders: see :mod:`curate.stages`)."""
     blocks = cfg.stage_blocks()
     if not blocks:
         raise ConfigError(f"the config has no stage block; add at least one of: {', '.join(available())}")
@@ -69,10 +70,14 @@ def plan_run(cfg: RunConfig, only: list[str] | None = None) -> list[PlannedStage
             continue
         if name not in available():
             raise ConfigError(f"stage {name!r} is not implemented in this version; remove its block")
-        ctx = StageContext(output=output, run_id=rid, executor=cfg.executor, input=cfg.input, upstream=upstream)
+        ctx = StageContext(output=output, run_id=rid, executor=cfg.executor, input=cfg.input, upstream=upstream,
+                           stages=tuple(blocks))
+        if FEEDS.get(name) in blocks:
+            ctx.upstream = ctx.kept_dir(FEEDS[name])
         if only is None or name in only:
             planned.append(PlannedStage(name, planner(name)(blocks[name], ctx), ctx))
-        upstream = ctx.kept_dir(name)
+        if name not in BRANCH_STAGES:
+            upstream = ctx.kept_dir(name)
     return planned
 
 

@@ -61,6 +61,7 @@ class StageContext:
     executor: ExecutorConfig
     input: InputConfig | None = None
     upstream: Path | None = None  # the previous stage's kept folder; None for the first stage
+    stages: tuple[str, ...] = ()  # every stage configured in the run, in order (whether or not it runs now)
 
     def kept_dir(self, stage: str) -> Path:
         return self.output / stage

@@ -1,7 +1,8 @@
 """Where each source's documents are, and which files hold them.
 
 A source is resolved at plan time into a :class:`Source`: one folder the user named, or the kept folder of a stage of
-this run (``web`` and ``web_rewrites`` default to those). A stage's folder may not exist yet when the run is planned,
+this run (``web``, ``web_rewrites`` and ``synthetic`` default to those: the corpus, the rewrite stage's rewrites,
+the plurality stage's voted questions). A stage's folder may not exist yet when the run is planned,
 so the files are listed when the counting tasks run (:func:`list_files`), identically in every task, and shared
 out by size (:func:`assign`).
 """
@@ -15,7 +16,7 @@ from pathlib import Path
 
 from curate.accounting import KEPT_GLOB
 from curate.errors import ConfigError
-from curate.mixture.config import MixtureConfig, SourceConfig
+from curate.mixture.config import PIPELINE_SOURCES, MixtureConfig, SourceConfig
 from curate.stage import StageContext
 
 DOCUMENT_SUFFIXES = (".jsonl", ".jsonl.gz", ".jsonl.zst", ".jsonl.bz2", ".jsonl.xz", ".parquet")
@@ -50,7 +51,7 @@ class FileEntry:
 
 
 def resolve_sources(cfg: MixtureConfig, ctx: StageContext) -> list[Source]:
-    """The sources of a mixture, with ``web``/``web_rewrites`` defaulting to this run's outputs."""
+    """The sources of a mixture, with ``web``/``web_rewrites``/``synthetic`` defaulting to this run's outputs."""
     configured = dict(cfg.sources)
     if not configured:
         if ctx.upstream is None:
@@ -61,6 +62,8 @@ def resolve_sources(cfg: MixtureConfig, ctx: StageContext) -> list[Source]:
         configured = {"web": SourceConfig()}
         if ctx.upstream.name == "rewrite":
             configured["web_rewrites"] = SourceConfig()
+        if "plurality" in ctx.stages:
+            configured["synthetic"] = SourceConfig()
     sources = [_resolve(name, sc, ctx) for name, sc in configured.items()]
     missing = [f"{s.name}: {s.candidates[0]}" for s in sources if not s.stage_output and s.folder() is None]
     if missing:
@@ -77,14 +80,16 @@ def _resolve(name: str, sc: SourceConfig, ctx: StageContext) -> Source:
         path = Path(sc.path).expanduser().resolve()
         return Source(candidates=(str(path),), stage_output=_inside(path, ctx.output), **common)
     upstream = ctx.upstream
+    if name == "synthetic" and "plurality" in ctx.stages:
+        return Source(candidates=(str(ctx.kept_dir("plurality")),), stage_output=True, **common)
     if name == "web_rewrites" and upstream is not None and upstream.name == "rewrite":
         return Source(candidates=(str(upstream),), stage_output=True, **common)
     if name == "web" and upstream is not None:
         if upstream.name != "rewrite":
             return Source(candidates=(str(upstream),), stage_output=True, **common)
         return Source(candidates=tuple(str(ctx.kept_dir(s)) for s in WEB_STAGES), stage_output=True, **common)
-    if name in ("web", "web_rewrites"):
-        stage = "rewrite" if name == "web_rewrites" else "decontam (or any document stage)"
+    if name in PIPELINE_SOURCES:
+        stage = {"web": "decontam (or any document stage)", "web_rewrites": "rewrite", "synthetic": "plurality"}[name]
         raise ConfigError(f"mixture.sources.{name}: no path, and the {stage} stage does not run before mixture; "
                           f"give {name} a path")
     raise ConfigError(f"mixture.sources.{name}: no path; give the folder of its documents ({name}: {{path: ...}})")

@@ -19,18 +19,19 @@ from curate.errors import CurateError
 
 
 class DecontamRewrites(DropFilter):
-    """Checks each rewrite against a saved decontam index (memory-mapped, opened lazily on the worker).
+    """Checks each generated document against a saved decontam index (memory-mapped, opened lazily on the worker).
 
     ``required=False`` is for the index the run's own decontam stage builds: if that stage did not leave an index,
-    every rewrite is counted under ``decontam_skipped`` and a warning is logged, instead of failing the run.
+    every document is counted under ``decontam_skipped`` and a warning is logged, instead of failing the run.
+    ``block`` names the config block in messages (the plurality stage checks its synthetic documents with it too).
     """
 
     name = "🧪 decontaminate rewrites"
     default_reason = "contaminated"
 
-    def __init__(self, rejects: Rejects | None, index: str, required: bool = True):
+    def __init__(self, rejects: Rejects | None, index: str, required: bool = True, block: str = "rewrite"):
         super().__init__(rejects)
-        self.index, self.required = str(index), required
+        self.index, self.required, self.block = str(index), required, block
         self._checker = None
         self._missing = False
 
@@ -39,9 +40,9 @@ class DecontamRewrites(DropFilter):
         if self._checker is None and not self._missing:
             if not (Path(self.index) / "meta.json").is_file():
                 if self.required:
-                    raise CurateError(f"rewrite.decontam_index {self.index} is not a decontam index; build one "
+                    raise CurateError(f"{self.block}.decontam_index {self.index} is not a decontam index; build one "
                                       "with the decontam stage (docs/decontam.md) or remove the key")
-                logger.warning(f"no decontam index at {self.index}: rewrites are NOT decontaminated")
+                logger.warning(f"no decontam index at {self.index}: {self.block} outputs are NOT decontaminated")
                 self._missing = True
                 return None
             from curate.decontam import Decontaminator, Thresholds

@@ -63,8 +63,10 @@ def plan(cfg: RewriteConfig, ctx: StageContext) -> StagePlan:
     return StagePlan([generate, StepGroup("rewrite_validate", validate_steps)])
 
 
-def decontam_step(cfg: RewriteConfig, ctx: StageContext, rejects) -> DecontamRewrites | None:
-    """The decontam stage's check on the rewrites (a rewrite can reintroduce benchmark text), or None.
+def decontam_step(cfg, ctx: StageContext, rejects, block: str = "rewrite") -> DecontamRewrites | None:
+    """The decontam stage's check on generated documents (a rewrite can reintroduce benchmark text), or None.
+
+    ``cfg`` is the ``block``'s config (``rewrite`` or ``plurality``), with ``decontaminate`` and ``decontam_index``.
 
     An explicit ``decontam_index`` must exist before launch; otherwise the index the run's decontam stage leaves
     in ``<out>/decontam/_index`` is used when present at run time (its absence is logged and counted).
@@ -73,7 +75,7 @@ def decontam_step(cfg: RewriteConfig, ctx: StageContext, rejects) -> DecontamRew
         return None
     if cfg.decontam_index:
         if not (Path(cfg.decontam_index) / "meta.json").is_file():
-            raise ConfigError(f"rewrite.decontam_index: {cfg.decontam_index} is not a decontam index (no meta.json); "
+            raise ConfigError(f"{block}.decontam_index: {cfg.decontam_index} is not a decontam index (no meta.json); "
                               "build one with the decontam stage (docs/decontam.md)")
-        return DecontamRewrites(rejects, cfg.decontam_index, required=True)
-    return DecontamRewrites(rejects, str(ctx.output / "decontam" / "_index"), required=False)
+        return DecontamRewrites(rejects, cfg.decontam_index, required=True, block=block)
+    return DecontamRewrites(rejects, str(ctx.output / "decontam" / "_index"), required=False, block=block)
