@@ -45,8 +45,9 @@ def verified_code(doc: Document) -> bool:
 
 
 class MaxQuestions(PipelineStep):
-    """Passes at most ``limit`` questions per task; the others are counted as ``not_selected/max_questions`` (they
-    stay in the upstream output)."""
+    """Passes at most ``limit`` questions per task to the vote; the others are counted as
+    ``not_selected/max_questions`` (they stay in the upstream output). Verified code seeds cost no LLM call: they
+    always pass and do not count."""
 
     name = "🎯 select questions"
     type = "🗳️ - PLURALITY"
@@ -56,12 +57,17 @@ class MaxQuestions(PipelineStep):
         self.limit = limit
 
     def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
-        for n, doc in enumerate(data):
-            if self.limit is not None and n >= self.limit:
+        selected = 0
+        for doc in data:
+            if verified_code(doc):
+                self.stat_update("verified_code")
+                yield doc
+            elif self.limit is None or selected < self.limit:
+                selected += 1
+                self.stat_update("selected")
+                yield doc
+            else:
                 self.stat_update("not_selected/max_questions")
-                continue
-            self.stat_update("selected")
-            yield doc
 
 
 class AnswerRollout:

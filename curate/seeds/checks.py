@@ -68,12 +68,21 @@ def standalone_problem(question: str) -> str | None:
     return m.group(0) if m else None
 
 
+def _stem(word: str) -> str:
+    """A light stem, so that "tested" meets "testing": drops -ing, -ed, -es, -s when three letters remain."""
+    for suffix in ("ing", "ed", "es", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
+
+
 def support(answer: str, passage: str) -> float:
-    """Share of the answer's distinct content words (no stop words, no 1-letter tokens) found in the passage."""
-    content = {w for w in words(answer) if len(w) > 1 and w not in ENGLISH_STOP_WORDS}
+    """Share of the answer's distinct content words (no stop words, no 1-letter tokens) found in the passage,
+    compared by light stems."""
+    content = {_stem(w) for w in words(answer) if len(w) > 1 and w not in ENGLISH_STOP_WORDS}
     if not content:
         return 1.0
-    return len(content & set(words(passage))) / len(content)
+    return len(content & {_stem(w) for w in words(passage)}) / len(content)
 
 
 def check(question: str, answer: str | None, cfg: SeedChecks, passage: str | None = None) -> tuple[str | None, str]:

@@ -23,7 +23,8 @@ _FENCE = re.compile(r"```[ \t]*(?:python|py)?[ \t]*\n(?P<code>.*?)```", re.DOTAL
 _LABEL = re.compile(r"^\W*(question|answer|solution|test|tests)\W*:", re.IGNORECASE | re.MULTILINE)
 # runs the answer's doctests; skipped examples do not count, so a function whose examples all skip fails
 DOCTEST_HARNESS = ("import doctest as _doctest, sys as _sys\n_result = _doctest.testmod()\n"
-                   "if _result.failed or not _result.attempted:\n"
+                   "if not _result.attempted:\n    _sys.exit('doctest: no example was run (all skipped)')\n"
+                   "if _result.failed:\n"
                    "    _sys.exit(f'doctest: {_result.failed} of {_result.attempted} examples failed')\n")
 
 

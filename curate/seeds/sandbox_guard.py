@@ -13,14 +13,15 @@ installs a CPython audit hook, then runs ``WORKDIR/main.py`` as a fresh ``__main
 An audit hook is a seatbelt, not a wall: the kernel limits (CPU time, memory, file size, processes), the network
 namespace, the process group kill and the timeout set by the parent are what stop a program that misbehaves.
 
-Exit status: 0 success; 1 an exception escaped the program; 3 ``MemoryError``; 4 a refused operation; 5 a file
-grew past the size limit. The parent reads the status and the last line of stderr.
+Exit status: 0 success; 1 an exception escaped the program (or its own non-zero exit status); 121 ``MemoryError``;
+122 a refused operation; 123 a file grew past the size limit (statuses programs do not use). The parent reads the
+status and the last line of stderr.
 """
 
 import os
 import sys
 
-EXIT_ERROR, EXIT_MEMORY, EXIT_REFUSED, EXIT_FILE_SIZE = 1, 3, 4, 5
+EXIT_ERROR, EXIT_MEMORY, EXIT_REFUSED, EXIT_FILE_SIZE = 1, 121, 122, 123
 REFUSAL = "refused by the sandbox: "
 
 
