@@ -22,28 +22,33 @@ _TASK = re.compile(
     r"expand|translate|sketch|summarize|summarise|analyze|analyse|outline|implement|create|complete|fill)\b",
     re.IGNORECASE)
 _BLANK = re.compile(r"_{3,}")
-# words that point at something only the seed's page shows (each a reason to drop it as not_standalone)
+# what a question can point at that only its page shows: the page itself, its pictures, its other items
+_PAGE = (r"passage|text|excerpt|article|paragraph|post|page|section|chapter|author|writer|reading|lesson|video|"
+         r"story|blog|website|site|document|checklist|recipe|snippet")
+_VISUAL = r"figure|fig\.|table|graph|chart|diagram|picture|photo|photograph|map|illustration"  # not "image" (optics)
+_ITEM = r"examples?|exercises?|problems?|statements?|list|equations?|data|code|program"
+# pointing anywhere in the question ("the author of Hamlet", "the graph of y = f(x)" describe, so "of" is exempt)
 _REFERENCE = re.compile(
-    r"\b(the|this|that|these|those|above|below|preceding|previous|given|provided|accompanying)\s+"
-    r"(passage|text|excerpt|article|paragraph|post|page|section|chapter|author|writer|figure|fig\.|table|graph|"
-    r"chart|diagram|image|picture|photo|photograph|video|map|illustration|example|exercises?|problems?|statement|"
-    r"list|checklist|recipe|story|blog|website|site|document|snippet|program|code above)\b"
-    r"|\b(figure|fig\.|table|exercise|example|problem|equation)\s+\d"
-    r"|\b(above|below|aforementioned|previously mentioned|mentioned (earlier|in))\b"
-    r"|\b(in|from|according to|based on|per) (the|this) (passage|text|article|excerpt|paragraph|reading|author|"
-    r"document|section|chapter|lesson|video|story|post)\b"
-    r"|\bshown (here|in)\b|\bas shown\b",
+    rf"\b(in|from|according to|based on|per|see) (the|this) ({_PAGE})\b"
+    rf"|\b(the|this|these|that|those) ({_PAGE}|{_VISUAL})\b(?!\s+of\b)"
+    rf"|\b(the )?(above|below|preceding|previous|accompanying) ({_PAGE}|{_VISUAL}|{_ITEM})\b"
+    rf"|\bthe (given|provided) ({_PAGE}|{_VISUAL}|{_ITEM})\b"
+    r"|\b(shown|given|listed|described|mentioned|defined|discussed|see|as) (above|below|earlier)\b"
+    r"|\b(the above|aforementioned|previously mentioned)\b|\bshown (here|in)\b|\bas shown\b",
     re.IGNORECASE)
+_NUMBERED = re.compile(r"\b(Figure|Fig\.|Table|Exercise|Example|Problem|Equation) \d")  # "equation 2 x + 7" is math
 _FOLLOWING = re.compile(r"\b(the|of) following\b", re.IGNORECASE)  # fine when the options are in the question
 _OPTIONS = re.compile(r"^A\. .+\nB\. ", re.MULTILINE)
+_OPTION_LINE = re.compile(r"^[A-E]\. .*$", re.MULTILINE)  # "D. all of the above" is an option, not a pointer
 # a question that opens by pointing back at something only its page names
 _POINTING_START = re.compile(
     r"^(and|but|so|or|then|also|now|thus|hence|therefore|otherwise|if so|if not|in that case|why not|what about|"
     r"how about)\b|^((what|how|why|when|where|who|which)( (is|was|are|were|does|did|do|can|could|will|would|should|"
     r"has|have|had))?|is|was|are|were|does|did|do|can|could|will|would|should|has|have|had) "
-    r"(it|this|that|they|these|those|he|she|him|her|them|its|their)\b",
+    r"(this|that|they|these|those|he|she|him|her|them|their)\b",  # not "it": "What does it mean to...?"
     re.IGNORECASE)
-# "this" in a question's first sentence points outside it ("this compound" named in an earlier sentence is fine)
+# "this" in a question's first sentence points outside it ("this compound" named in an earlier sentence is fine;
+# "this diagram" after "Draw the diagram..." too)
 _THIS = re.compile(r"\b(this|these)\b(?! (year|month|week|season|time|morning|evening|century|decade|weekend)\b)",
                    re.IGNORECASE)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
@@ -63,8 +68,11 @@ def standalone_problem(question: str) -> str | None:
     """What makes the question depend on its page (the matched words), or None when it stands alone."""
     question = question.strip().lstrip("\"“(-–• ")
     first = _SENTENCE.split(question, maxsplit=1)[0]
-    following = None if _OPTIONS.search(question) else _FOLLOWING.search(question)
-    m = _REFERENCE.search(question) or following or _POINTING_START.match(question) or _THIS.search(first)
+    options = _OPTIONS.search(question)
+    stem = _OPTION_LINE.sub("", question) if options else question
+    following = None if options else _FOLLOWING.search(stem)
+    m = (_REFERENCE.search(stem) or _NUMBERED.search(stem) or following or _POINTING_START.match(stem)
+         or _THIS.search(first))
     return m.group(0) if m else None
 
 

@@ -15,8 +15,8 @@ FIRE = ("A school assembly at Kingswood Primary School encouraged children to co
 @pytest.mark.parametrize("question,reference", [
     ("What is the passage about?", "the passage"),  # SmolLM2-135M's favourite question
     ("Why we need these in-app permissions?", "these"),  # a privacy policy's heading
-    ("What is the magnetic force on the wire in the accompanying figure?", "accompanying figure"),
-    ("Does it apply to a sum of logarithms?", "Does it"),  # OpenStax, after "Write the Product Property"
+    ("What is the magnetic force on the wire in the accompanying figure?", "the accompanying figure"),
+    ("Could he buy no bottles of protein water and 5 protein bars?", "Could he"),  # OpenStax
     ("Why not Level 3 for NPHET?", "Why not"),  # a news page's heading
     ("What do you think about this #tuesdaytip?", "this"),
     ("According to the text, how often should smoke alarms be tested?", "According to the text"),
