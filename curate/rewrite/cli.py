@@ -38,6 +38,19 @@ def llm_block(endpoint: Optional[str], model: Optional[str], local: bool) -> dic
     return block
 
 
+def page_generation_block(endpoint: Optional[str], model: Optional[str], local: bool, score_key: Optional[str],
+                          min_score: Optional[float], max_tokens: Optional[int], max_pages: Optional[int] = None) -> dict:
+    """The keys of a :class:`~curate.llm.config.PageGenerationConfig` from the options ``curate rewrite`` and
+    ``curate seeds`` share (``--score-key none`` sends every page); options not given keep their defaults."""
+    block: dict = {"llm": llm_block(endpoint, model, local)}
+    if score_key is not None:
+        block["score_key"] = None if score_key.lower() == "none" else score_key
+    for key, value in (("min_score", min_score), ("max_tokens", max_tokens), ("max_pages", max_pages)):
+        if value is not None:
+            block[key] = value
+    return block
+
+
 def register(app: typer.Typer) -> None:
     @app.command()
     def rewrite(
@@ -57,13 +70,7 @@ def register(app: typer.Typer) -> None:
         dry_run: DryRunOpt = False,
     ) -> None:
         """Rewrite high-scoring pages into synthetic styles with an LLM; validate and keep the good rewrites."""
-        block: dict = {"llm": llm_block(endpoint, model, local)}
+        block = page_generation_block(endpoint, model, local, score_key, min_score, max_tokens)
         if styles:
             block["styles"] = [s.strip() for s in styles.split(",") if s.strip()]
-        if score_key is not None:
-            block["score_key"] = None if score_key.lower() == "none" else score_key
-        if min_score is not None:
-            block["min_score"] = min_score
-        if max_tokens is not None:
-            block["max_tokens"] = max_tokens
         run_stage_command("rewrite", inputs, output, block, executor, tasks, workers, dry_run, input_format)

@@ -8,7 +8,7 @@ from typing import Annotated, List, Optional
 import typer
 
 from curate.cli_common import DryRunOpt, ExecutorOpt, FormatOpt, OutputOpt, TasksOpt, WorkersOpt, run_stage_command
-from curate.rewrite.cli import EndpointOpt, LocalOpt, ModelOpt, llm_block
+from curate.rewrite.cli import EndpointOpt, LocalOpt, ModelOpt, page_generation_block
 
 
 def register(app: typer.Typer) -> None:
@@ -36,15 +36,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Mine questions from pages, extract question-answer pairs with an LLM, run code answers in a sandbox;
         check every seed and keep the good ones (Phi-4's seeds)."""
-        block: dict = {"mine": mine, "code_paths": [str(p.resolve()) for p in code or []]}
-        if llm:
-            extraction: dict = {"llm": llm_block(endpoint, model, local)}
-            if score_key is not None:
-                extraction["score_key"] = None if score_key.lower() == "none" else score_key
-            for key, value in (("min_score", min_score), ("max_pages", max_pages), ("max_tokens", max_tokens)):
-                if value is not None:
-                    extraction[key] = value
-            block["extraction"] = extraction
-        else:
-            block["extraction"] = None
+        block = {"mine": mine, "code_paths": [str(p.resolve()) for p in code or []],
+                 "extraction": page_generation_block(endpoint, model, local, score_key, min_score, max_tokens,
+                                                     max_pages) if llm else None}
         run_stage_command("seeds", inputs, output, block, executor, tasks, workers, dry_run, input_format)

@@ -90,7 +90,7 @@ class SeedRollout:
 def passages(text: str, cfg: ExtractionConfig) -> list[tuple[str, tuple[int, int]]]:
     """The passages of a page sent to the LLM, each with its character span in the page."""
     out, pos = [], 0
-    for chunk in chunk_text(text, cfg.passage_chars(), cfg.max_chunks):
+    for chunk in chunk_text(text, cfg.chunk_chars(), cfg.max_chunks):
         lines = chunk.split("\n")
         start = max(text.find(lines[0], pos), 0)
         last = text.find(lines[-1], start)
