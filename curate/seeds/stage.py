@@ -42,7 +42,7 @@ def plan(cfg: SeedsConfig, ctx: StageContext) -> StagePlan:
     sources = [ctx.reader(rejects)]
     if cfg.code_paths:
         sources.append(CodeFiles(cfg.code_paths))
-    sources.append(SeedSources(cfg.mine, ext, ext.score_key if ext else None))
+    sources.append(SeedSources(cfg.mine, ext))
     if ext is None:
         sources.append(JsonlWriter(str(work / "generated"), output_filename="${rank}_chunk_0.jsonl.gz"))
     else:

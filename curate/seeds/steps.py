@@ -2,7 +2,7 @@
 
 Generate group: :class:`CodeFiles` (adds the code files to the pages) → :class:`SeedSources` (mined seeds, and the
 passages for the LLM) → datatrove's InferenceRunner (:class:`~curate.seeds.extract.SeedRollout`).
-Check group: :class:`ExpandPairs` (one document per candidate seed) → count in → :class:`CheckSeeds` → 
+Check group: :class:`ExpandPairs` (one document per candidate seed) → count in → :class:`CheckSeeds` →
 :class:`CheckedWriter`. Dedup group: :class:`DedupSeeds` → keep.
 """
 
@@ -54,15 +54,14 @@ class SeedSources(PipelineStep):
     name = "⛏️ mine seeds"
     type = "🌱 - SEEDS"
 
-    def __init__(self, mine_pages: bool, extraction: ExtractionConfig | None, score_key: str | None = None):
+    def __init__(self, mine_pages: bool, extraction: ExtractionConfig | None):
         super().__init__()
-        self.mine_pages, self.extraction, self.score_key = mine_pages, extraction, score_key
+        self.mine_pages, self.extraction = mine_pages, extraction
 
     def _base(self, doc: Document) -> dict:
-        base = {k: doc.metadata[k] for k in SOURCE_META if k in doc.metadata}
-        if self.score_key and self.score_key in doc.metadata:
-            base[self.score_key] = doc.metadata[self.score_key]
-        return {**base, "source_id": doc.id}
+        """What every seed of ``doc`` carries from it: its id, url, language and score."""
+        keys = SOURCE_META + ((self.extraction.score_key,) if self.extraction and self.extraction.score_key else ())
+        return {**{k: doc.metadata[k] for k in keys if k in doc.metadata}, "source_id": doc.id}
 
     def mined(self, doc: Document, is_code: bool) -> list[Document]:
         base, out = self._base(doc), []
@@ -128,7 +127,6 @@ class ExpandPairs(PipelineStep):
         usage = result.get("usage") or {}
         meta = {**doc.metadata, "model": self.model, "sampling": self.sampling,
                 "finish_reason": result.get("finish_reason"), "completion_tokens": usage.get("completion_tokens", 0)}
-        meta.pop("chunk", None)
         if "error" in result:
             return [Document(text="", id=doc.id, metadata={**meta, "_drop": "request_error", "error": result["error"]})]
         generation = result.get("text") or ""
@@ -177,8 +175,7 @@ class CheckSeeds(DropFilter):
             meta["check_detail"] = detail
             return False, reason
         if meta["kind"] == "code":
-            with self.track_time("sandbox"):
-                outcome = run_python(program(meta["answer"], meta["test"]), self.sandbox)
+            outcome = run_python(program(meta["answer"], meta["test"]), self.sandbox)
             meta["code_check"] = {"status": outcome.status, "error": outcome.error, "seconds": outcome.seconds,
                                   "network": outcome.network}
             if not outcome.ok:

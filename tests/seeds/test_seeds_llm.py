@@ -65,9 +65,8 @@ def test_every_extracted_pair_is_accounted_for(llm_run):
     out, funnel = llm_run
     assert funnel.unaccounted == 0 and funnel.docs_in >= 6  # at least one candidate per passage
     assert funnel.dropped == {reason: len(docs) for reason, docs in rejected(out, "seeds").items()}
-    # what SmolLM2-135M does with these passages: "What is the passage about?", answers not in the passage, and
-    # the same answers for the same page twice; the long section never reaches the model
-    assert {"request_error", "not_standalone", "duplicate_in_run"} <= set(funnel.dropped)
+    # what SmolLM2-135M does with these passages: "What is the passage about?"; the long section never reaches it
+    assert {"request_error", "not_standalone"} <= set(funnel.dropped)
 
 
 def test_each_drop_is_consistent_with_its_reason(llm_run):
@@ -83,8 +82,18 @@ def test_each_drop_is_consistent_with_its_reason(llm_run):
         assert doc["metadata"]["finish_reason"] == "length"
     for doc in drops.get("no_pairs", []):  # the generation itself is kept for reading back
         assert doc["text"] == "" or "question:" not in doc["text"].lower() or "answer:" not in doc["text"].lower()
-    for doc in drops["duplicate_in_run"]:
+    for doc in drops.get("duplicate_in_run", []):
         assert doc["id"].startswith("fw153") and doc["metadata"]["duplicate_of"].startswith("fw153")
+
+
+def test_the_same_page_twice_gives_each_question_once(llm_run):
+    # greedy decoding usually gives the copy the same pairs (llama.cpp does not promise bit-identical answers)
+    out, _ = llm_run
+    kept_docs = kept(out, "seeds")
+    original = {d["text"] for d in kept_docs if d["metadata"]["source_id"] == "fw153"}
+    assert not original & {d["text"] for d in kept_docs if d["metadata"]["source_id"] == "fw153-copy"}
+    for doc in rejected(out, "seeds").get("duplicate_in_run", []):
+        assert doc["metadata"]["source_id"] == "fw153-copy" and doc["text"] in original
 
 
 def test_seeds_record_their_passage_prompt_and_model(llm_run, shared_data):
