@@ -103,6 +103,10 @@ def plan_run(cfg: RunConfig, only: list[str] | None = None) -> list[PlannedStage
         if spec.name not in blocks:
             continue
         consumes = spec.consumes if planned else None  # the first stage of a run reads its input
+        if consumes is not None and consumes not in artifacts:
+            makers = [f"`{s.name}:`" for s in specs() if consumes in s.produces]
+            raise ConfigError(f"the {spec.name} stage reads {consumes}, which no stage before it in this run makes; "
+                              f"add a {' or '.join(makers) or 'stage that makes them'} block, or run {spec.name} alone")
         ctx = StageContext(spec.name, output, rid, cfg.executor, cfg.input, dict(artifacts), consumes)
         plan = spec.planner()(blocks[spec.name], ctx)
         artifacts.update({name: ctx.kept_dir for name in spec.produces} | plan.artifacts)

@@ -119,8 +119,8 @@ class StageContext:
         from curate.io.readers import build_reader
 
         if self.input is None:
-            raise ConfigError(f"the {self.stage} stage reads {self.consumes or 'documents'}, which no earlier stage "
-                              "of this run produces; add an `input:` block (paths: [...]) or the stage that makes them")
+            raise ConfigError(f"the {self.stage} stage is first in the run, so the config needs an `input:` block "
+                              "(paths: [...])")
         problems = str(self.kept_dir / "input_problems") if counted else None
         return build_reader(self.input, problems_dir=problems, **kwargs)
 

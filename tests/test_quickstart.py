@@ -17,7 +17,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.llm]
 def test_every_stage_accounts_for_every_document(local_quickstart):
     funnel = json.loads((local_quickstart / "report" / "funnel.json").read_text())
     stages = [s["stage"] for s in funnel["stages"]]
-    assert stages == ["extract", "dedup", "score", "decontam", "rewrite"]
+    assert stages == ["extract", "dedup", "score", "decontam", "seeds", "plurality", "rewrite"]
     for entry in funnel["stages"]:
         assert entry["unaccounted"] == 0, entry
         assert entry["kept"] == len(kept(local_quickstart, entry["stage"]))
@@ -42,9 +42,11 @@ def test_the_planted_benchmark_item_is_caught(local_quickstart):
 
 def test_manifest_counts_equal_an_independent_recount(local_quickstart):
     manifest = yaml.safe_load((local_quickstart / "manifest.yaml").read_text())
-    assert set(manifest["sources"]) == {"web", "web_rewrites"}
+    assert set(manifest["sources"]) == {"web", "web_rewrites", "synthetic"}
     web = manifest["sources"]["web"]
     assert web["documents"] == len(kept(local_quickstart, "decontam")) and web["unique_tokens"] > 0
+    # the voted questions and the code seeds of data/quickstart/code that ran correctly
+    assert manifest["sources"]["synthetic"]["documents"] == len(kept(local_quickstart, "plurality")) > 0
     assert manifest["tokenizer"]["name"] == "gpt-neox-20b"
     res = subprocess.run([sys.executable, "-m", "curate", "mixture-verify", str(local_quickstart / "manifest.yaml")],
                          capture_output=True, text=True)

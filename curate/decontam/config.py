@@ -61,6 +61,15 @@ class DecontamConfig(StrictModel):
         return self
 
 
+class GeneratedCheckConfig(StrictModel):
+    """The keys of a stage that generates text (rewrite, plurality) and checks it against a decontam index."""
+
+    decontaminate: bool = Field(True, description="check the generated documents against a decontam index "
+                                "(contaminated ones are dropped); see decontam_index")
+    decontam_index: PathStr | None = Field(None, description="the decontam index to check against; default: the "
+                                           "index of the run's decontam stage, when it has one")
+
+
 def _benchmarks(specs: list[str]) -> list[dict]:
     """``NAME=PATH`` (a bare PATH is named after its file or folder) → benchmark blocks."""
     return [dict(zip(("name", "path"), parse_benchmark_arg(spec))) for spec in specs]
