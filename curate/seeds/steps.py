@@ -10,15 +10,14 @@ Check group (the stage's accounted one): :class:`SeedsByQuestion` → count in �
 from __future__ import annotations
 
 import hashlib
-import os
 from pathlib import Path
 
 from datatrove.data import Document, DocumentsPipeline
 from datatrove.pipeline.base import PipelineStep
-from datatrove.pipeline.readers import JsonlReader
 
 from curate.accounting import KEPT_GLOB, DropFilter
 from curate.io.readers import list_input_files
+from curate.jsonio import iter_jsonl
 from curate.seeds.checks import check, words
 from curate.seeds.code import file_functions, page_functions, parse_code_answer, program
 from curate.seeds.config import ExtractionConfig, SandboxConfig, SeedChecks
@@ -191,7 +190,9 @@ def question_key(question: str) -> bytes:
 
 class SeedsByQuestion(PipelineStep):
     """Reads every candidate file in the same order in every task and passes on the seeds whose question key falls
-    to this task, so a question and all its repeats meet in one task whatever the task count."""
+    to this task, so a question and all its repeats meet in one task whatever the task count. It reads the JSONL
+    itself: datatrove's reader skips documents without text, and a candidate that failed before it had a question
+    (``request_error``) must still be counted and dropped."""
 
     name = "📖 seeds by question"
     type = "📖 - READER"
@@ -201,11 +202,11 @@ class SeedsByQuestion(PipelineStep):
         self.folder = str(folder)
 
     def run(self, data: DocumentsPipeline = None, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
-        reader = JsonlReader(self.folder, glob_pattern=KEPT_GLOB, recursive=False)
-        files = sorted(reader.data_folder.list_files(glob_pattern=KEPT_GLOB)) if os.path.isdir(self.folder) else []
-        for doc in reader.read_files_shard(files):
-            if int.from_bytes(question_key(doc.text)[:8], "big") % world_size == rank:
-                yield doc
+        for path in sorted(Path(self.folder).glob(KEPT_GLOB)):
+            for _, record in iter_jsonl(path):
+                text = record.get("text") or ""  # datatrove's writer leaves an empty text out
+                if int.from_bytes(question_key(text)[:8], "big") % world_size == rank:
+                    yield Document(text=text, id=record["id"], metadata=record.get("metadata", {}))
 
 
 class DedupSeeds(DropFilter):

@@ -16,7 +16,9 @@ from curate.errors import ConfigError
 from curate.seeds.config import SandboxConfig
 from curate.seeds.sandbox import GUARD, network_mode, run_python
 
-FAST = SandboxConfig(timeout_s=3, cpu_s=1, memory_mb=256, file_size_mb=1)
+# the wall-clock timeout is far above the CPU limit, so a busy machine (a slow CPU second) cannot turn the CPU
+# limit into a timeout
+FAST = SandboxConfig(timeout_s=60, cpu_s=1, memory_mb=256, file_size_mb=1)
 
 
 def leftover_processes() -> list[int]:
