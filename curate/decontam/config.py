@@ -21,6 +21,8 @@ class BenchmarkSpec(StrictModel):
     answer_field: str = Field("answer", description="generic loader: field of the answer (optional in records)")
     id_field: str = Field("id", description="generic loader: field of the item id (default: record number)")
     choices_field: str | None = Field(None, description="generic loader: field of multiple-choice options")
+    solution_field: str | None = Field(None, description="generic loader: field of a worked solution or reference "
+                                                         "code (optional in records)")
 
 
 class DecontamConfig(StrictModel):
