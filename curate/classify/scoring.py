@@ -39,10 +39,13 @@ def check_trained(folder: str | Path) -> Recipe:
 
 
 class LoadedClassifier:
-    """A recipe and its fitted model; ``device`` and ``precision`` override the embedding kind's."""
+    """A recipe and its fitted model; ``device`` and ``precision`` override the embedding kind's, ``name`` the
+    recipe's name as the prefix of the metadata keys."""
 
-    def __init__(self, folder: str | Path, device: str | None = None, precision: str | None = None):
+    def __init__(self, folder: str | Path, device: str | None = None, precision: str | None = None,
+                 name: str | None = None):
         self.recipe = check_trained(folder)
+        self.name = name or self.recipe.name
         self.model = load_model(self.recipe.model_dir)
         if precision is not None and hasattr(self.model, "precision"):
             self.model.precision = precision
@@ -51,10 +54,6 @@ class LoadedClassifier:
 
             self.model.device = device
             self.model.head_.to(resolve_device(device))
-
-    @property
-    def name(self) -> str:
-        return self.recipe.name
 
     def encoder_key(self) -> tuple | None:
         m = self.model

@@ -1,4 +1,4 @@
-"""``curate score INPUT... --classifier DIR [--classifier DIR] -o OUT``: run the score stage alone."""
+"""``curate score INPUT... --classifier PATH [--classifier PATH] -o OUT``: run the score stage alone."""
 
 from __future__ import annotations
 
@@ -10,16 +10,17 @@ import typer
 from curate.cli_common import DryRunOpt, ExecutorOpt, FormatOpt, OutputOpt, TasksOpt, WorkersOpt, run_stage_command, fail
 
 
-def _thresholds(values: list[str]) -> dict[str, float]:
+def _pairs(values: list[str], option: str, example: str, convert=str) -> dict:
+    """``NAME=VALUE`` options as a dict; a malformed one stops the command with an example of the right form."""
     out = {}
     for item in values:
-        name, sep, number = item.partition("=")
+        name, sep, value = item.partition("=")
         try:
-            out[name.strip()] = float(number)
+            out[name.strip()] = convert(value)
         except ValueError:
             sep = ""
-        if not sep:
-            fail(f"--min-score takes NAME=NUMBER, e.g. --min-score content=0.5 (got {item!r})")
+        if not sep or not value:
+            fail(f"{option} takes NAME=VALUE, e.g. {option} {example} (got {item!r})")
     return out
 
 
@@ -29,14 +30,20 @@ def register(app: typer.Typer) -> None:
         inputs: Annotated[list[Path], typer.Argument(help="JSONL/Parquet documents (or crawl files) to score")],
         output: OutputOpt,
         classifier: Annotated[
-            list[Path], typer.Option("--classifier", "-c", help="a trained classifier folder; repeat for several")
+            list[Path], typer.Option("--classifier", "-c", help="a trained classifier folder, a fastText .bin/.ftz file "
+                                            "or a Hugging Face classification folder; repeat for several")
         ],
         min_score: Annotated[
             Optional[list[str]],
             typer.Option("--min-score", help="NAME=NUMBER: drop documents whose NAME_score is lower; repeatable"),
         ] = None,
+        label: Annotated[
+            Optional[list[str]],
+            typer.Option("--label", help="NAME=LABEL: the label a published model scores (fastText: required, e.g. "
+                         "dclm=__label__hq for dclm.bin); NAME is the file or folder name in lower case"),
+        ] = None,
         batch_size: Annotated[int, typer.Option(help="documents scored together")] = 256,
-        device: Annotated[str, typer.Option(help="auto, cpu, cuda or cuda:N (embedding classifiers)")] = "auto",
+        device: Annotated[str, typer.Option(help="auto, cpu, cuda or cuda:N (encoder models)")] = "auto",
         precision: Annotated[
             str, typer.Option(help="embedding classifiers' encoder: auto (bfloat16 on CUDA and on CPUs with native "
                               "bfloat16), float32 or bfloat16")
@@ -51,19 +58,20 @@ def register(app: typer.Typer) -> None:
 
         Kept documents go to OUTPUT/score/; with --min-score, those under it go to OUTPUT/score/rejected/<reason>/.
         """
-        from curate.classify.recipe import load_recipe
+        from curate.classify.sources import default_name
         from curate.errors import CurateError
 
-        thresholds = _thresholds(min_score or [])
-        refs = []
+        thresholds = _pairs(min_score or [], "--min-score", "content=0.5", float)
+        labels = _pairs(label or [], "--label", "dclm=__label__hq")
         try:
-            names = [load_recipe(c).name for c in classifier]
+            names = [default_name(c) for c in classifier]
         except CurateError as err:
             fail(str(err))
-        unknown = sorted(set(thresholds) - set(names))
-        if unknown:
-            fail(f"--min-score names {unknown}, which no --classifier has; classifiers: {names}")
-        for path, name in zip(classifier, names):
-            refs.append({"path": str(path.resolve()), "min_score": thresholds.get(name)})
+        for option, given in (("--min-score", thresholds), ("--label", labels)):
+            unknown = sorted(set(given) - set(names))
+            if unknown:
+                fail(f"{option} names {unknown}, which no --classifier has; classifiers: {names}")
+        refs = [{"path": str(path.resolve()), "min_score": thresholds.get(name), "label": labels.get(name)}
+                for path, name in zip(classifier, names)]
         block = {"classifiers": refs, "batch_size": batch_size, "device": device, "precision": precision}
         run_stage_command("score", inputs, output, block, executor, tasks, workers, dry_run, input_format)

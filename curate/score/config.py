@@ -6,13 +6,19 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from curate.classify.sources import ClassifierSource, inspect_source
 from curate.configbase import StrictModel
 
 
 class ClassifierRef(StrictModel):
-    """One trained classifier folder and its optional keep-threshold."""
+    """One classifier (a trained folder of ours, or a published model file) and its optional keep-threshold."""
 
-    path: str = Field(description="a trained classifier folder (recipe.yaml + model/), e.g. classifiers/content")
+    path: str = Field(description="a trained classifier folder (recipe.yaml + model/), e.g. classifiers/edu; or a "
+                      "published model: a fastText .bin/.ftz file, a Hugging Face sequence-classification folder")
+    name: str | None = Field(None, pattern=r"^[a-z][a-z0-9_]*$", description="prefix of the metadata keys; "
+                             "default: the recipe's name, or the file/folder name in lower case")
+    label: str | None = Field(None, description="published models: the label whose probability is the score "
+                              "(required for fastText, e.g. __label__hq; optional for Hugging Face classes)")
     min_score: float | None = Field(
         None, description="drop documents whose <name>_score is below this (none: score only, drop nothing)"
     )
@@ -41,10 +47,12 @@ class ScoreConfig(StrictModel):
 
     @model_validator(mode="after")
     def _trained_and_distinct(self) -> "ScoreConfig":
-        from curate.classify.scoring import check_trained
-
-        names = [check_trained(ref.path).name for ref in self.classifiers]
+        names = [source.name for source in self.sources()]
         repeated = sorted({n for n in names if names.count(n) > 1})
         if repeated:
             raise ValueError(f"two classifiers share the name(s) {repeated}; their metadata keys would collide")
         return self
+
+    def sources(self) -> list[ClassifierSource]:
+        """Each classifier's checked source (kind, metadata name, label)."""
+        return [inspect_source(ref.path, ref.name, ref.label) for ref in self.classifiers]

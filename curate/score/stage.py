@@ -12,10 +12,9 @@ STAGE = "score"
 
 def plan(cfg: ScoreConfig, ctx: StageContext) -> StagePlan:
     rejects = ctx.rejects(STAGE)
-    scorer = ClassifierScorer(
-        rejects, [(ref.path, ref.min_score) for ref in cfg.classifiers], batch_size=cfg.batch_size,
-        device=cfg.device, precision=cfg.precision, threads=cfg.threads,
-    )
+    thresholds = [ref.min_score for ref in cfg.classifiers]
+    scorer = ClassifierScorer(rejects, list(zip(cfg.sources(), thresholds)), batch_size=cfg.batch_size,
+                              device=cfg.device, precision=cfg.precision, threads=cfg.threads)
     steps = [
         ctx.reader(rejects),
         CountIn(),
