@@ -337,7 +337,8 @@ def quality_section(args):
     tasks = [("content", "content", content_task(args.shared_data)),
              ("topic", "topic", topic_task(args.shared_data, None))]
     if args.small_topic_n:
-        tasks.append((f"topic-{args.small_topic_n // 1000}k", "topic", topic_task(args.shared_data, args.small_topic_n)))
+        small = topic_task(args.shared_data, args.small_topic_n)
+        tasks.append((f"topic-{args.small_topic_n // 1000}k", "topic", small))
     for name, recipe, task in tasks:
         r, emb = quality(name, *task, args.cache, recipe_fasttext_params(recipe), {"hidden": 256, "seed": 42})
         content_model = content_model or emb

@@ -8,8 +8,8 @@ the Common Crawl captures of the shared WARC files, and the FineWeb-Edu annotate
 
 Markup that would let a model tell the *sources* apart instead of the reasoning is taken out of the positives:
 GSM8K's calculator annotations (``<<48/2=24>>``) and its ``#### 72`` answer line (-> "The answer is 72."), and
-MATH's LaTeX (``$``, ``\\frac{a}{b}``, ``\\boxed{x}``, ``\\sqrt``, ...), which becomes plain text and symbols. Each record
-is ``{"text", "label": "reasoning"|"other", "source", "group"}``; ``group`` keeps one textbook (or one page) on one
+MATH's LaTeX (``$``, ``\\frac{a}{b}``, ``\\boxed{x}``, ``\\sqrt``, ...), which becomes plain text and symbols.
+Each record is ``{"text", "label": "reasoning"|"other", "source", "group"}``; ``group`` keeps one textbook (or one page) on one
 side of a split.
 """
 
@@ -24,8 +24,8 @@ from curate.classify.data import iter_jsonl
 
 WINDOW = 3000  # characters of an OpenStax section kept around each worked solution
 LATEX_SYMBOLS = {
-    "cdot": "·", "times": "×", "div": "÷", "pm": "±", "le": "≤", "leq": "≤", "ge": "≥", "geq": "≥", "ne": "≠",
-    "neq": "≠", "approx": "≈", "pi": "π", "theta": "θ", "alpha": "α", "beta": "β", "infty": "∞", "circ": "°",
+    "cdot": "·", "times": "×", "div": "÷", "pm": "±", "le": "≤", "leq": "≤", "ge": "≥", "geq": "≥",
+    "ne": "≠", "neq": "≠", "approx": "≈", "pi": "π", "theta": "θ", "alpha": "α", "beta": "β", "infty": "∞", "circ": "°",
     "sqrt": "√", "angle": "∠", "triangle": "△", "dots": "...", "ldots": "...", "cdots": "...", "quad": " ",
     "Rightarrow": "⇒", "implies": "⇒", "rightarrow": "→", "to": "→",
 }
@@ -129,7 +129,8 @@ def _warc_pages(shared: Path):
     import trafilatura
     from warcio.archiveiterator import ArchiveIterator
 
-    for path in (shared / "resiliparse-warc" / "warcfile.warc.gz", shared / "commoncrawl-whirlwind" / "whirlwind.warc.gz"):
+    for path in (shared / "resiliparse-warc" / "warcfile.warc.gz",
+                 shared / "commoncrawl-whirlwind" / "whirlwind.warc.gz"):
         with open(path, "rb") as f:
             for record in ArchiveIterator(f):
                 if record.rec_type == "response":

@@ -2,7 +2,8 @@
 
 Three sources, told apart by the path alone (so a config is checked before launch without loading a model):
 
-- a classifier folder of this project (``recipe.yaml`` + ``model/``): :class:`~curate.classify.scoring.LoadedClassifier`;
+- a classifier folder of this project (``recipe.yaml`` + ``model/``), loaded as
+  :class:`~curate.classify.scoring.LoadedClassifier`;
 - a fastText model file (``.bin`` or ``.ftz``), e.g. DCLM's quality classifier, with the ``label`` to score:
   ``<name>_score`` is that label's probability, ``<name>_int`` 1 when it is the most probable label (0 otherwise),
   ``<name>_label`` the most probable label;

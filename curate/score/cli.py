@@ -30,8 +30,8 @@ def register(app: typer.Typer) -> None:
         inputs: Annotated[list[Path], typer.Argument(help="JSONL/Parquet documents (or crawl files) to score")],
         output: OutputOpt,
         classifier: Annotated[
-            list[Path], typer.Option("--classifier", "-c", help="a trained classifier folder, a fastText .bin/.ftz file "
-                                            "or a Hugging Face classification folder; repeat for several")
+            list[Path], typer.Option("--classifier", "-c", help="a trained classifier folder, a fastText .bin/.ftz "
+                                     "file or a Hugging Face classification folder; repeat for several")
         ],
         min_score: Annotated[
             Optional[list[str]],

@@ -14,7 +14,8 @@ Texts are cut to ``max_seq_length * 8`` characters before tokenizing (the tokeni
 cutting first avoids tokenizing megabyte pages), sorted by length and encoded in batches, so a batch pads to
 similar lengths. With ``windows`` > 1 a text is read further than one sequence: it is cut into consecutive windows
 of ``max_seq_length * 2 // 3`` words (about a sequence of English tokens each), at most ``windows`` of them, and
-its embedding is the mean of theirs, so the end of a long page counts as well as its start. :meth:`Encoder.embed` can cache the embeddings of a list of texts on disk, keyed by the encoder,
+its embedding is the mean of theirs, so the end of a long page counts as well as its start.
+:meth:`Encoder.embed` can cache the embeddings of a list of texts on disk, keyed by the encoder,
 its settings and the texts, so training and evaluation encode each data set once.
 """
 
