@@ -2,6 +2,8 @@
 
 - ``fasttext``: supervised fastText with word bigrams (DCLM's recipe); CPU, thousands of documents per second.
 - ``embedding``: a frozen sentence-transformers encoder with a small torch head (FineWeb-Edu's recipe).
+- ``tfidf``: a linear model (ridge regression or logistic regression) on TF-IDF word features.
+- ``stack``: the weighted mean of the values of other kinds (e.g. tfidf + embedding).
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from pathlib import Path
 
 from curate.classify.models.base import TextClassifier, read_meta
 
-KINDS = ("fasttext", "embedding")
+KINDS = ("fasttext", "embedding", "tfidf", "stack")
 
 
 def model_class(kind: str) -> type[TextClassifier]:
@@ -23,6 +25,14 @@ def model_class(kind: str) -> type[TextClassifier]:
         from curate.classify.models.embedding_kind import EmbeddingClassifier
 
         return EmbeddingClassifier
+    if kind == "tfidf":
+        from curate.classify.models.tfidf_kind import TfidfClassifier
+
+        return TfidfClassifier
+    if kind == "stack":
+        from curate.classify.models.stack_kind import StackClassifier
+
+        return StackClassifier
     raise ValueError(f"unknown classifier kind {kind!r}; allowed: {', '.join(KINDS)}")
 
 
