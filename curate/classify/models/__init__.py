@@ -8,32 +8,24 @@
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 from curate.classify.models.base import TextClassifier, read_meta
 
-KINDS = ("fasttext", "embedding", "tfidf", "stack")
+# each kind's module, imported on demand (torch is heavy); by name, so that the stack kind, which builds and loads
+# other kinds through this module, is no import cycle
+_MODULES = {"fasttext": ("fasttext_kind", "FastTextClassifier"), "embedding": ("embedding_kind", "EmbeddingClassifier"),
+            "tfidf": ("tfidf_kind", "TfidfClassifier"), "stack": ("stack_kind", "StackClassifier")}
+KINDS = tuple(_MODULES)
 
 
 def model_class(kind: str) -> type[TextClassifier]:
-    """The class implementing a kind (imported on demand: torch is heavy)."""
-    if kind == "fasttext":
-        from curate.classify.models.fasttext_kind import FastTextClassifier
-
-        return FastTextClassifier
-    if kind == "embedding":
-        from curate.classify.models.embedding_kind import EmbeddingClassifier
-
-        return EmbeddingClassifier
-    if kind == "tfidf":
-        from curate.classify.models.tfidf_kind import TfidfClassifier
-
-        return TfidfClassifier
-    if kind == "stack":
-        from curate.classify.models.stack_kind import StackClassifier
-
-        return StackClassifier
-    raise ValueError(f"unknown classifier kind {kind!r}; allowed: {', '.join(KINDS)}")
+    """The class implementing a kind."""
+    if kind not in _MODULES:
+        raise ValueError(f"unknown classifier kind {kind!r}; allowed: {', '.join(KINDS)}")
+    module, name = _MODULES[kind]
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
 
 
 def build_model(kind: str, params: dict) -> TextClassifier:
