@@ -69,7 +69,7 @@ def read_progress(group: GroupView, since: float) -> Counts:
 class Console:
     """The driver's reporter for the command line (see :class:`curate.pipeline.Reporter`)."""
 
-    def __init__(self, verbose: bool = False, quiet: bool = False, interval_s: float = 60.0, poll_s: float = 0.5):
+    def __init__(self, verbose: bool = False, quiet: bool = False, interval_s: float = 120.0, poll_s: float = 0.5):
         self.verbose, self.quiet = verbose, quiet
         self.out = RichConsole(highlight=False, soft_wrap=True)
         self.interval_s, self.poll_s = interval_s, poll_s
@@ -195,7 +195,7 @@ class _Lines:
     def poll(self, stop: threading.Event, every_s: float) -> None:
         last, wait_s = None, self.console.interval_s
         while not stop.wait(wait_s):
-            wait_s = min(2 * wait_s, MAX_INTERVAL_S)  # a long run's log stays short: 1, 2, 4, 8, 10, 10... minutes
+            wait_s = min(2 * wait_s, MAX_INTERVAL_S)  # a long run's log stays short: waits of 2, 4, 8, 10, 10... min
             elapsed = time.time() - self.start
             text, docs, total = _figures(self.groups, self.start)
             if (docs, text.partition("tasks")[2]) != last:  # only when documents or tasks changed

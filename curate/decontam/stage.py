@@ -27,6 +27,6 @@ def plan(cfg: DecontamConfig, ctx: StageContext) -> StagePlan:
         """Merge the per-task hit rows into report/contamination.{jsonl,html}; the per-benchmark summary."""
         totals = read_meta(idx)["benchmarks"]
         summary = write_reports(read_rows(hits), totals, ctx.report_dir, subtitle=f"run {ctx.run_id} · index {idx}")
-        return f"{render_text(summary)}\ncontamination report written to {ctx.report_dir / HTML_NAME}"
+        return f"{render_text(summary, hits_only=True)}\ncontamination report written to {ctx.report_dir / HTML_NAME}"
 
     return StagePlan(groups, finalize=write_contamination_report, artifacts={"decontam_index": idx})
