@@ -28,6 +28,7 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from rich.table import Column, Table
 
 from curate.pipeline import GroupView
+from curate.storage import cache_root, is_url, location
 from curate.report.funnel import StageFunnel, human_bytes
 
 
@@ -102,14 +103,30 @@ class Console:
                 thread.join()
 
     @contextmanager
-    def capture(self, output: Path) -> Iterator[None]:
+    def capture(self, output: str) -> Iterator[None]:
         """Send what datatrove writes to stderr (every task's banners and stats) to ``<out>/logs/console.log``,
         unless ``--verbose``; subprocesses inherit the redirection. Python-level errors still reach the terminal:
-        the command line reports them after this block."""
+        the command line reports them after this block. For a remote output the log is kept in the local cache
+        while the run goes on and uploaded at its end."""
         if self.verbose:
             yield
             return
-        path = Path(output) / "logs" / "console.log"
+        if is_url(output):
+            local = cache_root() / "console" / f"{os.getpid()}.log"
+            try:
+                with self._redirect(local):
+                    yield
+            finally:
+                location(output).joinpath("logs", "console.log").write_bytes(local.read_bytes())
+                local.unlink()
+            return
+        with self._redirect(Path(output) / "logs" / "console.log"):
+            yield
+
+    @staticmethod
+    @contextmanager
+    def _redirect(path: Path) -> Iterator[None]:
+        """File descriptor 2 appends to ``path`` for the duration."""
         path.parent.mkdir(parents=True, exist_ok=True)
         sys.stderr.flush()
         saved = os.dup(2)

@@ -24,6 +24,7 @@ import numpy as np
 
 from curate.decontam.index import LONG_N, PREFILTER_BITS, SHORT_N, BenchmarkIndex
 from curate.decontam.ngrams import batch_word_hashes, ngram_hashes, word_spans
+from curate.storage import local_copy
 
 VERDICTS = ("contaminated", "partial", "fuzzy", "clean")
 _SHIFT = np.uint64(64 - PREFILTER_BITS)
@@ -110,7 +111,7 @@ class Decontaminator:
     @property
     def index(self) -> BenchmarkIndex:
         if self._index is None:
-            self._index = BenchmarkIndex(self.index_dir)
+            self._index = BenchmarkIndex(local_copy(self.index_dir))  # a remote index: its local copy
         return self._index
 
     def __getstate__(self):

@@ -9,13 +9,13 @@ decontam stage's default thresholds apply (``DecontamConfig``'s ``contaminated_r
 
 from __future__ import annotations
 
-from pathlib import Path
 
 from datatrove.data import Document
 from loguru import logger
 
 from curate.accounting import DropFilter
 from curate.errors import CurateError
+from curate.storage import location
 
 
 class DecontamRewrites(DropFilter):
@@ -37,7 +37,7 @@ class DecontamRewrites(DropFilter):
     @property
     def checker(self):
         if self._checker is None and not self._missing:
-            if self.index is None or not (Path(self.index) / "meta.json").is_file():
+            if self.index is None or not (location(self.index) / "meta.json").is_file():
                 if self.required:
                     raise CurateError(f"rewrite.decontam_index {self.index} is not a decontam index; build one "
                                       "with the decontam stage (docs/decontam.md) or remove the key")

@@ -5,7 +5,8 @@ Two step groups, run in order:
 1. ``rewrite_generate``: read → :class:`~curate.rewrite.select.SelectCandidates` → datatrove's InferenceRunner
    (:class:`~curate.llm.inference.LLMInferenceRunner`, server type ``endpoint``: a URL, or llama.cpp started per
    task). Raw generations go to ``<out>/rewrite/_work/generated/``; datatrove's checkpoints and request cache to
-   ``_work/checkpoints/``, so a killed run resumes without regenerating.
+   ``_work/checkpoints/``, so a killed run resumes without regenerating (they need a local disk: with a remote
+   output they live in the stage's ``local_dir``, and only a task re-run on the same node resumes from them).
 2. ``rewrite_validate`` (the accounted group: it decides, and counts the funnel): read the generations → count in →
    :class:`~curate.rewrite.validate.ValidateRewrite` → the decontam stage's check → keep ``<out>/rewrite/``.
 
@@ -30,6 +31,7 @@ from curate.rewrite.prompts import load_styles
 from curate.rewrite.select import SelectCandidates
 from curate.rewrite.validate import ValidateRewrite
 from curate.stage import StageContext, StagePlan, StepGroup
+from curate.storage import location
 
 GENERATED_NAME = "${rank}_chunk_${chunk_index}.jsonl.gz"
 
@@ -44,8 +46,8 @@ def plan(cfg: RewriteConfig, ctx: StageContext) -> StagePlan:
     runner = LLMInferenceRunner(
         RewriteRollout(cfg.styles, cfg.prompt_dir), cfg.llm,
         JsonlWriter(generated, output_filename=GENERATED_NAME),
-        checkpoints_dir=str(ctx.work_dir / "checkpoints"), generation_params=cfg.sampling(),
-        records_per_chunk=cfg.records_per_chunk, server_log_dir=str(ctx.logs_dir("rewrite_generate") / "server"),
+        checkpoints_dir=str(ctx.local_dir / "checkpoints"), generation_params=cfg.sampling(),
+        records_per_chunk=cfg.records_per_chunk, server_log_dir=str(_server_logs(ctx)),
     )
     checks = [ValidateRewrite(cfg.styles, cfg.validation, cfg.llm.model_name, cfg.sampling(), cfg.prompt_dir)]
     if cfg.decontaminate:
@@ -55,6 +57,11 @@ def plan(cfg: RewriteConfig, ctx: StageContext) -> StagePlan:
                       ctx.accounted(checks, reader=reader, name="rewrite_validate", reads_input=False)])
 
 
+def _server_logs(ctx: StageContext) -> Path:
+    """The embedded llama.cpp server's logs: beside the step's datatrove logs, or on local disk for a remote output."""
+    return ctx.local_dir / "server_logs" if ctx.remote else ctx.logs_dir("rewrite_generate") / "server"
+
+
 def decontam_step(cfg: RewriteConfig, ctx: StageContext) -> DecontamRewrites:
     """The decontam stage's check on the rewrites (a rewrite can reintroduce benchmark text).
 
@@ -62,7 +69,7 @@ def decontam_step(cfg: RewriteConfig, ctx: StageContext) -> DecontamRewrites:
     ``decontam_index`` artifact) is used when that stage left one (its absence is logged and counted).
     """
     if cfg.decontam_index:
-        if not (Path(cfg.decontam_index) / "meta.json").is_file():
+        if not (location(cfg.decontam_index) / "meta.json").is_file():
             raise ConfigError(f"rewrite.decontam_index: {cfg.decontam_index} is not a decontam index (no meta.json); "
                               "build one with the decontam stage (docs/decontam.md)")
         return DecontamRewrites(cfg.decontam_index, required=True)
