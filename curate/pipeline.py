@@ -101,8 +101,8 @@ def plan_run(cfg: RunConfig, only: list[str] | None = None) -> list[PlannedStage
             f"--stages names {', '.join(unknown)}, not configured in this run; configured: {', '.join(blocks)}"
         )
     configure(cfg.storage)
-    check_access([cfg.output], "the run's output")
-    check_access(list(cfg.input.paths) if cfg.input else [], "input")
+    check_access([cfg.output], "the run's output", cfg.storage)
+    check_access(list(cfg.input.paths) if cfg.input else [], "input", cfg.storage)
     output, rid, artifacts = location(cfg.output), run_id(cfg), {}
     scratch = Path(cfg.work_dir) if cfg.work_dir else None
     planned = []

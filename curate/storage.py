@@ -238,7 +238,8 @@ def describe_error(err: BaseException) -> str:
         return ("no credentials found; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or a profile (AWS_PROFILE or "
                 "storage.profile), or storage.anon: true for a public bucket")
     if any(s in lowered for s in ("invalidaccesskeyid", "signaturedoesnotmatch", "access denied", "forbidden",
-                                  "invalidtoken", "expiredtoken", "accessdenied")):
+                                  "invalidtoken", "expiredtoken", "accessdenied", "permissionerror",
+                                  "does not exist in our records")):
         return ("the credentials were refused (access denied, or a key the server does not know); check "
                 "AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or the profile")
     if any(s in lowered for s in ("could not connect", "connect timeout", "connection refused", "cannot connect",
@@ -247,9 +248,31 @@ def describe_error(err: BaseException) -> str:
     return text.splitlines()[0][:300]
 
 
-def check_access(urls: list[str], what: str = "") -> None:
+def _s3_credentials_missing(cfg: StorageConfig) -> bool:
+    """Whether botocore finds no credentials for S3 (environment, profile, container or instance role)."""
+    import botocore.session
+
+    if cfg.anon:
+        return False
+    try:
+        return botocore.session.Session(profile=cfg.profile).get_credentials() is None
+    except Exception:  # an unknown profile: botocore says which
+        return True
+
+
+def _preflight_filesystem(protocol: str):
+    """A fresh filesystem of ``protocol`` with the run's options; for S3 with one attempt per request and a short
+    connection timeout, so that a wrong endpoint fails in seconds."""
+    if protocol not in ("s3", "s3a"):
+        return fsspec.filesystem(protocol, skip_instance_cache=True)
+    quick = {"connect_timeout": 5, "read_timeout": 20, "retries": {"max_attempts": 1, "mode": "standard"}}
+    return fsspec.filesystem(protocol, skip_instance_cache=True, config_kwargs=quick)
+
+
+def check_access(urls: list[str], what: str = "", cfg: StorageConfig | None = None) -> None:
     """Pre-flight for remote paths: their buckets exist and answer with the configured credentials. One
     :class:`~curate.errors.ConfigError` line naming the URL and the fix, before anything is launched."""
+    cfg = cfg or StorageConfig()
     seen = set()
     for url in urls:
         if not is_url(url):
@@ -259,8 +282,11 @@ def check_access(urls: list[str], what: str = "") -> None:
         if (protocol, bucket) in seen:
             continue
         seen.add((protocol, bucket))
+        where = f"{url}{' (' + what + ')' if what else ''}"
+        if protocol in ("s3", "s3a") and _s3_credentials_missing(cfg):
+            raise ConfigError(f"{where}: {describe_error(CurateError('Unable to locate credentials'))}")
         try:
-            fs, _ = filesystem(url)
-            fs.ls(bucket, refresh=True) if hasattr(fs, "invalidate_cache") else fs.info(bucket)
+            fs = _preflight_filesystem(protocol)
+            fs.ls(bucket)
         except Exception as err:  # every backend raises its own types; the message is what tells them apart
-            raise ConfigError(f"{url}{' (' + what + ')' if what else ''}: {describe_error(err)}") from None
+            raise ConfigError(f"{where}: {describe_error(err)}") from None
