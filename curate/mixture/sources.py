@@ -17,7 +17,7 @@ from curate.accounting import KEPT_GLOB
 from curate.errors import ConfigError
 from curate.mixture.config import PIPELINE_SOURCES, MixtureConfig, SourceConfig
 from curate.stage import StageContext
-from curate.storage import is_url, list_files, location
+from curate.storage import check_access, is_url, list_files, location
 
 DOCUMENT_SUFFIXES = (".jsonl", ".jsonl.gz", ".jsonl.zst", ".jsonl.bz2", ".jsonl.xz", ".parquet")
 
@@ -69,6 +69,7 @@ def _resolve(name: str, sc: SourceConfig, ctx: StageContext) -> Source:
     common = {"name": name, "weight": sc.weight, "glob": sc.glob, "text_key": sc.text_key}
     if sc.path is not None:
         if is_url(sc.path):
+            check_access([sc.path], f"mixture.sources.{name}")
             return Source(path=sc.path.rstrip("/"), stage_output=sc.path.startswith(str(ctx.output) + "/"), **common)
         path = Path(sc.path).resolve()
         output = None if ctx.remote else ctx.output.resolve()
