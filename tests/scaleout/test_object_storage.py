@@ -162,8 +162,10 @@ def test_killed_run_with_remote_output_resumes_to_the_same_result(tmp_path, warc
         assert rejected_ids(resumed, stage) == rejected_ids(reference, stage)
         ids = kept_ids(resumed)[stage]
         assert len(ids) == len(set(ids)), f"{stage}: duplicate ids after the resume"
-    manifest = yaml.safe_load((resumed / "manifest.yaml").read_text())
-    assert manifest["sources"] == yaml.safe_load((reference / "manifest.yaml").read_text())["sources"]
+    counts = [{name: (s["documents"], s["unique_tokens"], [f["tokens"] for f in s["files"]])
+               for name, s in yaml.safe_load((folder / "manifest.yaml").read_text())["sources"].items()}
+              for folder in (resumed, reference)]
+    assert counts[0] == counts[1]  # the files' sha256 differ: gzip headers carry the time they were written
 
 
 @pytest.mark.slurm
