@@ -109,8 +109,11 @@ def plan_run(cfg: RunConfig, only: list[str] | None = None) -> list[PlannedStage
     for spec in specs():
         if spec.name not in blocks:
             continue
-        first = not planned
-        consumes = None if first and spec.consumes not in artifacts else spec.consumes
+        consumes = spec.consumes if planned else None  # the first stage of a run reads its input
+        if consumes is not None and consumes not in artifacts:
+            makers = [f"`{s.name}:`" for s in specs() if consumes in s.produces]
+            raise ConfigError(f"the {spec.name} stage reads {consumes}, which no stage before it in this run makes; "
+                              f"add a {' or '.join(makers) or 'stage that makes them'} block, or run {spec.name} alone")
         ctx = StageContext(spec.name, output, rid, cfg.executor, cfg.input, dict(artifacts), consumes, scratch)
         plan = spec.planner()(blocks[spec.name], ctx)
         artifacts.update({name: ctx.kept_dir for name in spec.produces} | plan.artifacts)
@@ -135,8 +138,8 @@ def preflight(cfg: RunConfig, planned: list[PlannedStage]) -> None:
     """Checks that need the plan, run by ``curate validate`` and before any submission: on Slurm, every string
     that reaches the sbatch script must be safe for the shell (:func:`curate.slurm.check_sbatch_safe`)."""
     if cfg.executor.kind == "slurm":
-        names_ = [_job_name(cfg, g.name) for ps in planned for g in ps.plan.groups]
-        check_sbatch_safe(cfg.executor, location(cfg.output), names_)
+        jobs = [_job_name(cfg, g.name) for ps in planned for g in ps.plan.groups]
+        check_sbatch_safe(cfg.executor, location(cfg.output), jobs)
 
 
 def execute(cfg: RunConfig, planned: list[PlannedStage], reporter: Reporter | None = None) -> list[StageFunnel]:

@@ -119,6 +119,17 @@ class StageContext:
     def logs_dir(self, group: str) -> Path:
         return self.output / "logs" / group
 
+    def server_logs(self, group: str) -> Path:
+        """The embedded llama.cpp server's logs of step group ``group``: beside its datatrove logs, or on local disk
+        (:attr:`local_dir`) for a remote output, since the server writes them as a plain file."""
+        return self.local_dir / "server_logs" if self.remote else self.logs_dir(group) / "server"
+
+    @property
+    def checkpoints_dir(self) -> Path:
+        """datatrove's inference checkpoints and request cache (sqlite: a local disk). For a remote output they live
+        in :attr:`local_dir`, so only a task re-run on the same node resumes from them."""
+        return self.local_dir / "checkpoints"
+
     def artifact(self, name: str) -> Path | None:
         """The folder of an artifact produced earlier in this run, or None when no stage of the run produces it."""
         return self.artifacts.get(name)
@@ -139,8 +150,8 @@ class StageContext:
         from curate.io.readers import build_reader
 
         if self.input is None:
-            raise ConfigError(f"the {self.stage} stage reads {self.consumes or 'documents'}, which no earlier stage "
-                              "of this run produces; add an `input:` block (paths: [...]) or the stage that makes them")
+            raise ConfigError(f"the {self.stage} stage is first in the run, so the config needs an `input:` block "
+                              "(paths: [...])")
         problems = str(self.kept_dir / "input_problems") if counted else None
         return build_reader(self.input, problems_dir=problems, **kwargs)
 

@@ -17,6 +17,7 @@ STAGE_PACKAGES = (
     "curate.score",
     "curate.decontam",
     "curate.rewrite",
+    "curate.seeds",
     "curate.plurality",
     "curate.mixture",
 )

@@ -14,7 +14,8 @@ group = typer.Typer(help="Quality classifiers: annotate with an LLM, train, eval
 def train(
     recipe: Annotated[Path, typer.Argument(help="a classifier folder holding recipe.yaml (e.g. classifiers/edu)")],
     data: Annotated[Optional[Path], typer.Option(help="labelled JSONL; default: the recipe's data.path")] = None,
-    kind: Annotated[Optional[str], typer.Option(help="override the recipe's model kind: fasttext or embedding")] = None,
+    kind: Annotated[Optional[str], typer.Option(
+        help="override the recipe's model kind with its default parameters: fasttext, embedding or tfidf")] = None,
 ) -> None:
     """Train RECIPE's classifier; writes model/, metrics.json and the model card README.md beside the recipe."""
     from curate.classify.metrics import format_metrics

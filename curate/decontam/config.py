@@ -21,6 +21,8 @@ class BenchmarkSpec(StrictModel):
     answer_field: str = Field("answer", description="generic loader: field of the answer (optional in records)")
     id_field: str = Field("id", description="generic loader: field of the item id (default: record number)")
     choices_field: str | None = Field(None, description="generic loader: field of multiple-choice options")
+    solution_field: str | None = Field(None, description="generic loader: field of a worked solution or reference "
+                                                         "code (optional in records)")
 
 
 class DecontamConfig(StrictModel):
@@ -59,6 +61,15 @@ class DecontamConfig(StrictModel):
             raise ValueError(f"partial_ratio ({self.partial_ratio}) must not exceed contaminated_ratio "
                              f"({self.contaminated_ratio})")
         return self
+
+
+class GeneratedCheckConfig(StrictModel):
+    """The keys of a stage that generates text (rewrite, plurality) and checks it against a decontam index."""
+
+    decontaminate: bool = Field(True, description="check the generated documents against a decontam index "
+                                "(contaminated ones are dropped); see decontam_index")
+    decontam_index: PathStr | None = Field(None, description="the decontam index to check against; default: the "
+                                           "index of the run's decontam stage, when it has one")
 
 
 def _benchmarks(specs: list[str]) -> list[dict]:

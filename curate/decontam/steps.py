@@ -53,7 +53,8 @@ def hit_rows(doc: Document, result: CheckResult, fuzzy_hits, items: list[dict], 
             "doc_id": doc.id, "url": doc.metadata.get("url"), "benchmark": meta["benchmark"],
             "item_id": meta["item_id"], **fields, "spans": [list(s) for s in spans], "dropped": dropped,
             "excerpt_offset": start, "excerpt": text[start:end], "doc_chars": len(text),
-            "question": meta["question"], "answer": meta["answer"],
+            "question": meta["question"], "options": meta["options"], "answer": meta["answer"],
+            "solution": meta["solution"],
         })
     return rows
 

@@ -8,6 +8,7 @@ In YAML::
       sources:
         web: {weight: 0.15}        # no path: the pipeline's decontaminated documents
         web_rewrites: {weight: 0.15}   # no path: the rewrite stage's validated rewrites
+        synthetic: {weight: 0.4}   # no path: the plurality stage's voted questions (from the seeds stage)
         code: {path: data/code, weight: 0.2}
 
 On the command line each source is ``NAME=PATH[:WEIGHT]`` (:func:`parse_source_spec`).
@@ -24,8 +25,9 @@ from curate.configbase import PathOrName, PathStr, StrictModel
 from curate.errors import ConfigError
 from curate.stagespec import Opt, StageSpec
 
-# the sources that default to an artifact of the run when they have no path: source name -> artifact name
-PIPELINE_SOURCES = {"web": "documents", "web_rewrites": "rewrites"}
+# the sources that default to an artifact of the run when they have no path: source -> (artifact, what makes it)
+PIPELINE_SOURCES = {"web": ("documents", "a document"), "web_rewrites": ("rewrites", "the rewrite"),
+                    "synthetic": ("synthetic", "the plurality")}
 
 _SUFFIXES = {"": 1, "K": 10**3, "M": 10**6, "B": 10**9, "G": 10**9, "T": 10**12}
 _BUDGET = re.compile(r"^\s*([0-9][0-9_,]*(?:\.[0-9]+)?)\s*([KMBGT]?)\s*$", re.IGNORECASE)
@@ -56,7 +58,7 @@ class SourceConfig(StrictModel):
 
     path: PathStr | None = Field(
         None, description="folder (or file) of documents: JSONL (.jsonl, .jsonl.gz, .jsonl.zst...) or Parquet; "
-        "may be omitted for `web` and `web_rewrites`, which then read the pipeline's own outputs",
+        "may be omitted for `web`, `web_rewrites` and `synthetic`, which then read the pipeline's own outputs",
     )
     weight: float | None = Field(
         None, ge=0, description="share of the budget; sources without a weight split what the others leave equally",
@@ -78,8 +80,8 @@ class MixtureConfig(StrictModel):
     )
     sources: dict[str, SourceConfig] = Field(
         default_factory=dict, description="source name -> {path, weight, glob, text_key}; as a pipeline stage, an "
-        "empty mapping means every source the run makes (web, and web_rewrites when the rewrite stage runs) with "
-        "equal weights",
+        "empty mapping means every source the run makes (web; web_rewrites when the rewrite stage runs; synthetic "
+        "when the plurality stage runs) with equal weights",
     )
     max_epochs: float = Field(10.0, gt=0, description="warn when a source would be repeated more than this")
     batch_size: int = Field(1000, ge=1, description="documents tokenized per batch")

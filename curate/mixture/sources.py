@@ -2,7 +2,7 @@
 
 A source is resolved at plan time into a :class:`Source`: a folder the user named, or an artifact of this run
 (:data:`curate.mixture.config.PIPELINE_SOURCES`: ``web`` is the run's ``documents``, ``web_rewrites`` its
-``rewrites``). A stage's folder may not exist yet when the run is planned, so the files are listed when the counting
+``rewrites``, ``synthetic`` the plurality stage's voted questions). A stage's folder may not exist yet when the run is planned, so the files are listed when the counting
 tasks run (:func:`list_files`), identically in every task, and shared out by size (:func:`assign`).
 """
 
@@ -51,7 +51,7 @@ class FileEntry:
 
 def resolve_sources(cfg: MixtureConfig, ctx: StageContext) -> list[Source]:
     """The sources of a mixture; those without a path are this run's artifacts (all of them when none is named)."""
-    configured = dict(cfg.sources) or {name: SourceConfig() for name, artifact in PIPELINE_SOURCES.items()
+    configured = dict(cfg.sources) or {name: SourceConfig() for name, (artifact, _) in PIPELINE_SOURCES.items()
                                        if ctx.artifact(artifact) is not None}
     if not configured:
         raise ConfigError(
@@ -74,13 +74,13 @@ def _resolve(name: str, sc: SourceConfig, ctx: StageContext) -> Source:
         path = Path(sc.path).resolve()
         output = None if ctx.remote else ctx.output.resolve()
         return Source(path=str(path), stage_output=output is not None and path.is_relative_to(output), **common)
-    artifact = PIPELINE_SOURCES.get(name)
-    if artifact is None:
+    if name not in PIPELINE_SOURCES:
         raise ConfigError(f"mixture.sources.{name}: no path; give the folder of its documents ({name}: {{path: ...}})")
+    artifact, maker = PIPELINE_SOURCES[name]
     folder = ctx.artifact(artifact)
     if folder is None:
-        maker = "the rewrite stage does not run" if artifact == "rewrites" else f"no stage that makes {artifact} runs"
-        raise ConfigError(f"mixture.sources.{name}: no path, and {maker} before mixture; give {name} a path")
+        raise ConfigError(f"mixture.sources.{name}: no path, and {maker} stage does not run before mixture; give "
+                          f"{name} a path")
     return Source(path=str(folder), stage_output=True, **common)
 
 

@@ -16,22 +16,18 @@ not selected stay in the ``documents`` artifact and are counted in ``rewrite_gen
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from datatrove.pipeline.readers import JsonlReader
 from datatrove.pipeline.writers import JsonlWriter
 
 from curate.accounting import KEPT_GLOB
-from curate.errors import ConfigError
+from curate.decontam.generated import generated_check
 from curate.llm.inference import LLMInferenceRunner
 from curate.rewrite.config import RewriteConfig
-from curate.rewrite.decontam import DecontamRewrites
 from curate.rewrite.generate import RewriteRollout
 from curate.rewrite.prompts import load_styles
 from curate.rewrite.select import SelectCandidates
 from curate.rewrite.validate import ValidateRewrite
 from curate.stage import StageContext, StagePlan, StepGroup
-from curate.storage import location
 
 GENERATED_NAME = "${rank}_chunk_${chunk_index}.jsonl.gz"
 
@@ -46,32 +42,12 @@ def plan(cfg: RewriteConfig, ctx: StageContext) -> StagePlan:
     runner = LLMInferenceRunner(
         RewriteRollout(cfg.styles, cfg.prompt_dir), cfg.llm,
         JsonlWriter(generated, output_filename=GENERATED_NAME),
-        checkpoints_dir=str(ctx.local_dir / "checkpoints"), generation_params=cfg.sampling(),
-        records_per_chunk=cfg.records_per_chunk, server_log_dir=str(_server_logs(ctx)),
+        checkpoints_dir=str(ctx.checkpoints_dir), generation_params=cfg.sampling(),
+        records_per_chunk=cfg.records_per_chunk, server_log_dir=str(ctx.server_logs("rewrite_generate")),
     )
-    checks = [ValidateRewrite(cfg.styles, cfg.validation, cfg.llm.model_name, cfg.sampling(), cfg.prompt_dir)]
-    if cfg.decontaminate:
-        checks.append(decontam_step(cfg, ctx))
+    checks = [ValidateRewrite(cfg.styles, cfg.validation, cfg.llm.model_name, cfg.sampling(), cfg.prompt_dir),
+              *generated_check(cfg, ctx)]
     reader = JsonlReader(generated, glob_pattern=KEPT_GLOB, recursive=False)
     return StagePlan([StepGroup("rewrite_generate", [ctx.reader(counted=False), select, runner]),
                       ctx.accounted(checks, reader=reader, name="rewrite_validate", reads_input=False)])
 
-
-def _server_logs(ctx: StageContext) -> Path:
-    """The embedded llama.cpp server's logs: beside the step's datatrove logs, or on local disk for a remote output."""
-    return ctx.local_dir / "server_logs" if ctx.remote else ctx.logs_dir("rewrite_generate") / "server"
-
-
-def decontam_step(cfg: RewriteConfig, ctx: StageContext) -> DecontamRewrites:
-    """The decontam stage's check on the rewrites (a rewrite can reintroduce benchmark text).
-
-    An explicit ``decontam_index`` must exist before launch; otherwise the run's decontam stage's index (the
-    ``decontam_index`` artifact) is used when that stage left one (its absence is logged and counted).
-    """
-    if cfg.decontam_index:
-        if not (location(cfg.decontam_index) / "meta.json").is_file():
-            raise ConfigError(f"rewrite.decontam_index: {cfg.decontam_index} is not a decontam index (no meta.json); "
-                              "build one with the decontam stage (docs/decontam.md)")
-        return DecontamRewrites(cfg.decontam_index, required=True)
-    index = ctx.artifact("decontam_index")
-    return DecontamRewrites(str(index) if index else None, required=False)

@@ -9,7 +9,7 @@ from curate.accounting import Rejects
 from curate.benchmarks.loaders import load_gsm8k
 from curate.decontam import build_index
 from curate.errors import CurateError
-from curate.rewrite.decontam import DecontamRewrites
+from curate.decontam.generated import CheckGenerated as DecontamRewrites
 
 
 @pytest.fixture(scope="module")

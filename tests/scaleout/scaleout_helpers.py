@@ -9,11 +9,12 @@ from pathlib import Path
 import pytest
 import yaml
 
+from curate.stages import names
 from tests.helpers import kept, rejected
 
 REPO = Path(__file__).resolve().parents[2]
 QUICKSTART = REPO / "configs" / "quickstart.yaml"
-STAGES = ("extract", "dedup", "score", "decontam", "rewrite", "mixture")
+STAGES = tuple(names())
 
 
 def curate(*args: str, check: bool = True, timeout: float = 3600) -> subprocess.CompletedProcess:
@@ -51,9 +52,12 @@ def derived_config(path: Path, output: Path, inputs: list[Path], stages: tuple[s
     # the quickstart's blocks with their relative paths resolved (against the quickstart's folder)
     data = load_config(QUICKSTART).model_dump(mode="json", exclude_none=True)
     data = {k: v for k, v in data.items() if k not in STAGES or k in stages}
-    if "mixture" in data and "rewrite" not in data:  # web_rewrites defaults to the rewrite stage's output
+    # web_rewrites and synthetic default to the rewrite and plurality stages' outputs
+    absent = [s for stage, s in (("rewrite", "web_rewrites"), ("plurality", "synthetic")) if stage not in data]
+    if "mixture" in data and absent:
         sources = data["mixture"].get("sources", {})
-        sources.pop("web_rewrites", None)
+        for name in absent:
+            sources.pop(name, None)
         for source in sources.values():
             source.pop("weight", None)  # the remaining sources share the whole budget
     data["output"] = str(output)

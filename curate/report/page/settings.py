@@ -12,7 +12,7 @@ import platform
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from curate.classify.recipe import load_recipe
+from curate.classify.sources import default_name
 from curate.errors import CurateError
 from curate.mixture.manifest import git_revision
 from curate.storage import location
@@ -49,13 +49,14 @@ def read_settings(output: Path) -> dict | None:
 
 def score_thresholds(config: dict | None) -> dict[str, float]:
     """Classifier name -> the ``min_score`` the run's score block gave it (classifiers without one are absent).
-    A classifier folder that cannot be read any more is left out: its histogram then has no threshold line."""
+    A classifier folder that cannot be read any more is left out: its histogram then has no threshold line. The name
+    is the entry's ``name``, else its default (a recipe's name, a published model's file or folder name)."""
     out = {}
     for ref in ((config or {}).get("score") or {}).get("classifiers", []):
         if ref.get("min_score") is None:
             continue
         try:
-            out[load_recipe(ref["path"]).name] = float(ref["min_score"])
+            out[ref.get("name") or default_name(ref["path"])] = float(ref["min_score"])
         except CurateError:
             continue
     return out
