@@ -105,6 +105,15 @@ def is_url(path: str | os.PathLike | None) -> bool:
     return bool(_URL.match(text)) and not text.startswith("file://")
 
 
+def require_local(path: str | os.PathLike | None, what: str) -> None:
+    """Refuse a URL where curate reads or writes plain local files only (classifier training and annotation, which
+    write beside their inputs): one :class:`~curate.errors.ConfigError` saying how to proceed."""
+    if is_url(path):
+        raise ConfigError(f"{what}: {path} is a URL, but this command reads and writes local files only; copy it "
+                          "to a local folder first (e.g. `aws s3 cp --recursive URL DIR`), and upload what it "
+                          "writes afterwards")
+
+
 def local_path(path: str) -> str:
     """``file:///x`` as ``/x``; anything else unchanged."""
     return path[len("file://"):] if str(path).startswith("file://") else path
