@@ -36,6 +36,7 @@ from curate.errors import ConfigError, CurateError
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://")
 _SECRET = re.compile(r"secret|token|password|session|access_key|credential", re.I)
 CACHE_ENV = "CURATE_CACHE_DIR"
+_STORAGE_MODULES = ("botocore", "aiobotocore", "aiohttp", "s3fs", "gcsfs", "adlfs", "huggingface_hub")
 
 
 class StorageConfig(StrictModel):
@@ -255,6 +256,24 @@ def describe_error(err: BaseException) -> str:
                                   "endpointconnectionerror", "name or service not known", "timed out")):
         return "the storage endpoint cannot be reached; check storage.endpoint_url ($AWS_ENDPOINT_URL) and the network"
     return text.splitlines()[0][:300]
+
+
+def is_storage_error(err: BaseException) -> bool:
+    """Whether ``err``, or an error it was raised from, comes from the storage client (botocore, aiohttp, an fsspec
+    backend): what a lost connection or a refused request raises in the middle of a run."""
+    for _ in range(8):  # the chain of causes is short; never follow a cycle
+        if err is None:
+            return False
+        if type(err).__module__.split(".")[0] in _STORAGE_MODULES:
+            return True
+        err = err.__cause__ or err.__context__
+    return False
+
+
+def storage_failure(err: BaseException) -> str:
+    """The one line for a storage error raised while a run was going on."""
+    return (f"the storage failed during the run ({describe_error(err)}); once it answers again, re-run the same "
+            "command: finished tasks are not run again")
 
 
 def _s3_credentials_missing(cfg: StorageConfig) -> bool:

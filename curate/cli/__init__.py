@@ -19,6 +19,7 @@ from typer.core import TyperGroup
 from curate.cli.options import stage_command
 from curate.config import load_config, parse_config
 from curate.errors import CurateError
+from curate.storage import is_storage_error, storage_failure
 from curate.stages import specs
 from curate.stagespec import StageSpec
 
@@ -31,6 +32,11 @@ class _Group(TyperGroup):
             return super().invoke(ctx)
         except CurateError as err:
             typer.secho(f"error: {err}", fg=typer.colors.RED, err=True)
+            raise typer.Exit(2) from None
+        except Exception as err:
+            if not is_storage_error(err):  # a bug: its traceback says where
+                raise
+            typer.secho(f"error: {storage_failure(err)}", fg=typer.colors.RED, err=True)
             raise typer.Exit(2) from None
 
 

@@ -28,7 +28,7 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from rich.table import Column, Table
 
 from curate.pipeline import GroupView
-from curate.storage import cache_root, is_url, location
+from curate.storage import cache_root, describe_error, is_storage_error, is_url, location
 from curate.report.funnel import StageFunnel, human_bytes
 
 
@@ -117,11 +117,24 @@ class Console:
                 with self._redirect(local):
                     yield
             finally:
-                location(output).joinpath("logs", "console.log").write_bytes(local.read_bytes())
-                local.unlink()
+                self._upload_log(local, location(output) / "logs" / "console.log")
             return
         with self._redirect(Path(output) / "logs" / "console.log"):
             yield
+
+    @staticmethod
+    def _upload_log(local: Path, target: Path) -> None:
+        """Upload the console log; when the storage fails, keep it locally and say where (never hiding the error
+        that ended the run)."""
+        try:
+            target.write_bytes(local.read_bytes())
+        except Exception as err:  # the storage client's own types; the run's outcome is reported either way
+            if not is_storage_error(err):
+                raise
+            print(f"warning: console log not uploaded to {target} ({describe_error(err)}); kept at {local}",
+                  file=sys.stderr)
+            return
+        local.unlink()
 
     @staticmethod
     @contextmanager

@@ -4,6 +4,8 @@
 AWS environment variables at it (a fake key pair whose secret is unique to the session, so a test can grep for it),
 and stops the server, by its own pid, at the end of the session. ``MotoServer`` also starts throwaway servers for the
 tests that stop one mid-way or turn authentication on (``auth=True``: moto then refuses keys it never issued).
+:class:`CutProxy` is a TCP relay in front of a server that a test can cut, and reopen on the same port, to lose the
+connection in the middle of a run while the server keeps the bucket.
 Import the fixture into a conftest: ``from tests.s3.fixture import s3_server``.
 """
 
@@ -15,6 +17,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -65,6 +68,58 @@ class MotoServer:
                 self.proc.kill()
                 self.proc.wait()
         self._log.close()
+
+
+class CutProxy:
+    """A loopback TCP relay to ``port``: :meth:`cut` closes its listening socket and every relayed connection (the
+    client then sees refused and reset connections), :meth:`reopen` listens again on the same port."""
+
+    def __init__(self, port: int):
+        self.target, self.port = port, free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._conns: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self.reopen()
+
+    def reopen(self) -> None:
+        self._listener = socket.create_server(("127.0.0.1", self.port))
+        threading.Thread(target=self._accept, args=(self._listener,), daemon=True).start()
+
+    def _accept(self, listener: socket.socket) -> None:
+        while True:
+            try:
+                client, _ = listener.accept()
+                upstream = socket.create_connection(("127.0.0.1", self.target))
+            except OSError:
+                return  # cut
+            with self._lock:
+                self._conns += [client, upstream]
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pipe(src: socket.socket, dst: socket.socket) -> None:
+        try:
+            while data := src.recv(65536):
+                dst.sendall(data)
+        except OSError:
+            pass
+        for sock in (src, dst):
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def cut(self) -> None:
+        self._listener.close()
+        with self._lock:
+            conns, self._conns = self._conns, []
+        for sock in conns:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            sock.close()
 
 
 def s3_env(endpoint: str | None) -> dict[str, str]:

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.s3.fixture import SECRET, MotoServer, s3_env
+from tests.s3.fixture import SECRET, CutProxy, MotoServer, s3_env
 from tests.scaleout.scaleout_helpers import QUICKSTART, REPO, derived_config, kept_ids, rejected_ids
 
 PAGES = REPO / "data" / "quickstart" / "pages.warc.gz"
@@ -166,6 +166,47 @@ def test_killed_run_with_remote_output_resumes_to_the_same_result(tmp_path, warc
                for name, s in yaml.safe_load((folder / "manifest.yaml").read_text())["sources"].items()}
               for folder in (resumed, reference)]
     assert counts[0] == counts[1]  # the files' sha256 differ: gzip headers carry the time they were written
+
+
+@pytest.mark.slow
+def test_connection_lost_mid_write_fails_cleanly_and_a_rerun_resumes(tmp_path, warc_shards, s3_server):
+    """The storage connection goes away while extract's tasks write (a relay in front of the real server is cut
+    after the first task is done): the run stops with a non-zero exit and one error line, no completion marker
+    claims an unfinished task, and the same command once the connection is back resumes to what a local run keeps."""
+    fs = s3(s3_server)
+    bucket, tasks, stages = new_bucket(fs), 4, ("extract", "dedup")
+    local = tmp_path / "local"
+    run("run", str(derived_config(tmp_path / "local.yaml", local, [warc_shards], stages, tasks=tasks)))
+    config = derived_config(tmp_path / "run.yaml", f"s3://{bucket}/out", [warc_shards], stages, tasks=tasks,
+                            workers=1)
+    proxy = CutProxy(s3_server.port)
+    env = dict(os.environ) | {"AWS_ENDPOINT_URL": proxy.url}
+    proc = subprocess.Popen([sys.executable, "-m", "curate", "run", str(config)], cwd=REPO, env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 600
+    while completions(fs, f"{bucket}/out/logs/extract") < 1:
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail(f"the run ended (exit {proc.returncode}) or stalled before the connection could be cut")
+        time.sleep(0.05)
+    proxy.cut()
+    stdout, stderr = proc.communicate(timeout=900)
+    assert proc.returncode != 0, stdout + stderr
+    errors = [line for line in stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1 and "Traceback" not in stdout + stderr, stderr[:3000] + "\n...\n" + stderr[-3000:]
+    assert "re-run the same command" in errors[0]
+    assert completions(fs, f"{bucket}/out/logs/extract") < tasks
+    assert not fs.exists(f"{bucket}/out/dedup")  # nothing ran on top of the failed stage
+
+    proxy.reopen()
+    run("run", str(config), env=env)
+    remote = download(fs, f"{bucket}/out", tmp_path / "remote")
+    assert kept_ids(remote) == kept_ids(local) and kept_ids(local).get("extract")
+    for stage in stages:
+        assert rejected_ids(remote, stage) == rejected_ids(local, stage), stage
+        ids = kept_ids(remote)[stage]
+        assert len(ids) == len(set(ids)), f"{stage}: duplicate ids after the resume"
+    proxy.cut()
 
 
 @pytest.mark.slurm
