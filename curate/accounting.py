@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import re
 import time
-from pathlib import Path
 
 from datatrove.data import Document, DocumentsPipeline
 from datatrove.pipeline.base import PipelineStep
@@ -24,7 +23,7 @@ from datatrove.pipeline.filters.base_filter import BaseFilter, get_filter_result
 from datatrove.pipeline.writers.jsonl import JsonlWriter
 from datatrove.utils.batching import batched
 
-from curate.jsonio import write_json_atomic
+from curate.storage import location, write_json
 
 STAT_IN = "funnel_in"
 STAT_IN_BYTES = "funnel_in_bytes"
@@ -109,7 +108,7 @@ class CountIn(PipelineStep):
             self._write_progress(rank, docs, size)
 
     def _write_progress(self, rank: int, docs: int, size: int) -> None:
-        write_json_atomic(Path(self.progress_dir) / f"{rank:05d}.json", {"docs": docs, "bytes": size})
+        write_json(location(self.progress_dir) / f"{rank:05d}.json", {"docs": docs, "bytes": size})
 
 
 class DropFilter(BaseFilter):

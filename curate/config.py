@@ -1,7 +1,8 @@
 """The typed run configuration: one YAML file parsed into pydantic models before anything is launched.
 
-A config has four parts: ``name`` and ``output`` (where the run writes), ``input`` (what the first stage reads),
-``executor`` (local, slurm or ray, with their settings) and one optional block per registered stage
+A config has four parts: ``name`` and ``output`` (where the run writes: a folder or a URL, with the ``storage`` options
+of :mod:`curate.storage`), ``input`` (what the first stage reads), ``executor`` (local, slurm or ray, with their
+settings) and one optional block per registered stage
 (:mod:`curate.stages`: ``extract``, ``dedup``, ``score``, ``decontam``, ``rewrite``, ``plurality``, ``mixture``). A
 stage runs when its block is present; stages run in registry order, each reading the artifacts earlier ones made.
 
@@ -21,6 +22,7 @@ from pydantic import Field, create_model, field_validator
 from curate.configbase import PathStr, StrictModel, read_yaml_mapping, validate
 from curate import stages
 from curate.stages import load_specs, specs
+from curate.storage import StorageConfig
 
 InputFormat = Literal["auto", "warc", "wet", "html", "jsonl", "parquet"]
 
@@ -89,9 +91,13 @@ class RunConfig(StrictModel):
     """A whole pipeline run; :func:`run_model` adds one optional block per registered stage."""
 
     name: str = Field("curate", pattern=r"^[A-Za-z0-9_.\-]+$", description="run name; used in job names")
-    output: PathStr = Field(description="the run's output folder")
+    output: PathStr = Field(description="the run's output folder: a local folder or a URL (s3://bucket/prefix...)")
     input: InputConfig | None = None
     executor: ExecutorConfig = Field(default_factory=ExecutorConfig)
+    storage: StorageConfig = Field(default_factory=StorageConfig, description="object storage options of every URL")
+    work_dir: PathStr | None = Field(None, description="local scratch for steps that need a local disk; default: "
+                                     "the stage's _work folder for a local output, a node-local temporary folder "
+                                     "for a remote one")
 
     def stage_blocks(self) -> dict[str, StrictModel]:
         """The stage blocks present in this config, by stage name, in pipeline order."""

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 from collections import Counter
 from pathlib import Path
 from typing import Iterator
 
 from curate.errors import CurateError
+from curate.storage import is_url, location, open_file, write_json
 
 
 def open_text(path: str | Path):
-    """Open a text file for reading, transparently gunzipping ``.gz`` files."""
+    """Open a text file (local, or a URL) for reading, transparently gunzipping ``.gz`` files."""
+    if is_url(path):
+        return open_file(str(path), "rt", encoding="utf-8", compression="infer")
     path = Path(path)
     if path.suffix == ".gz":
         return gzip.open(path, "rt", encoding="utf-8")
@@ -43,10 +45,7 @@ def iter_jsonl(path: str | Path, skipped: Counter | None = None) -> Iterator[tup
 
 
 def write_json_atomic(path: str | Path, payload, indent: int | None = None) -> Path:
-    """Write JSON so that a reader never sees half a file (write aside, then rename); returns the path."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(payload, indent=indent, ensure_ascii=False), encoding="utf-8")
-    os.replace(tmp, path)
-    return path
+    """Write JSON so that a reader never sees half a file (:func:`curate.storage.write_json`: a local file or a
+    URL); returns the path."""
+    write_json(path, payload, indent)
+    return location(path)

@@ -31,6 +31,7 @@ from curate.stage import StageContext, StagePlan, StepGroup
 from curate.stages import names, specs
 from curate.status import run_status
 from curate.stagespec import StageSpec
+from curate.storage import check_access, configure, location
 
 @dataclass
 class GroupView:
@@ -77,18 +78,20 @@ class PlannedStage:
 
 
 def run_id(cfg: RunConfig) -> str:
-    """A stable id for this run: its name plus a hash of everything but the executor settings.
+    """A stable id for this run: its name plus a hash of everything but the executor settings (and where the
+    storage and the scratch are, which change no result).
 
     The same config gives the same id on any executor, so outputs of a local and a Slurm run compare equal.
     """
-    payload = cfg.model_dump(mode="json", exclude={"executor"})
+    payload = cfg.model_dump(mode="json", exclude={"executor", "storage", "work_dir"})
     digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:12]
     return f"{cfg.name}-{digest}"
 
 
 def plan_run(cfg: RunConfig, only: list[str] | None = None) -> list[PlannedStage]:
     """Plan every configured stage in pipeline order (the plans are the pre-flight checks), each seeing the artifacts
-    of the stages before it; return all of them, or the ``only`` subset."""
+    of the stages before it; return all of them, or the ``only`` subset. Remote outputs and inputs are checked first
+    (bucket, credentials, endpoint: :func:`curate.storage.check_access`)."""
     blocks = cfg.stage_blocks()
     if not blocks:
         raise ConfigError(f"the config has no stage block; add at least one of: {', '.join(names())}")
@@ -97,7 +100,11 @@ def plan_run(cfg: RunConfig, only: list[str] | None = None) -> list[PlannedStage
         raise ConfigError(
             f"--stages names {', '.join(unknown)}, not configured in this run; configured: {', '.join(blocks)}"
         )
-    output, rid, artifacts = Path(cfg.output), run_id(cfg), {}
+    configure(cfg.storage)
+    check_access([cfg.output], "the run's output", cfg.storage)
+    check_access(list(cfg.input.paths) if cfg.input else [], "input", cfg.storage)
+    output, rid, artifacts = location(cfg.output), run_id(cfg), {}
+    scratch = Path(cfg.work_dir) if cfg.work_dir else None
     planned = []
     for spec in specs():
         if spec.name not in blocks:
@@ -107,7 +114,7 @@ def plan_run(cfg: RunConfig, only: list[str] | None = None) -> list[PlannedStage
             makers = [f"`{s.name}:`" for s in specs() if consumes in s.produces]
             raise ConfigError(f"the {spec.name} stage reads {consumes}, which no stage before it in this run makes; "
                               f"add a {' or '.join(makers) or 'stage that makes them'} block, or run {spec.name} alone")
-        ctx = StageContext(spec.name, output, rid, cfg.executor, cfg.input, dict(artifacts), consumes)
+        ctx = StageContext(spec.name, output, rid, cfg.executor, cfg.input, dict(artifacts), consumes, scratch)
         plan = spec.planner()(blocks[spec.name], ctx)
         artifacts.update({name: ctx.kept_dir for name in spec.produces} | plan.artifacts)
         planned.append(PlannedStage(spec, plan, ctx))
@@ -132,7 +139,7 @@ def preflight(cfg: RunConfig, planned: list[PlannedStage]) -> None:
     that reaches the sbatch script must be safe for the shell (:func:`curate.slurm.check_sbatch_safe`)."""
     if cfg.executor.kind == "slurm":
         jobs = [_job_name(cfg, g.name) for ps in planned for g in ps.plan.groups]
-        check_sbatch_safe(cfg.executor, Path(cfg.output), jobs)
+        check_sbatch_safe(cfg.executor, location(cfg.output), jobs)
 
 
 def execute(cfg: RunConfig, planned: list[PlannedStage], reporter: Reporter | None = None) -> list[StageFunnel]:
@@ -144,7 +151,8 @@ def execute(cfg: RunConfig, planned: list[PlannedStage], reporter: Reporter | No
     reporter = reporter or Reporter()
     _refuse_if_active(cfg)
     preflight(cfg, planned)
-    write_settings(Path(cfg.output), cfg.model_dump(mode="json"))
+    output = location(cfg.output)
+    write_settings(output, cfg.model_dump(mode="json"))
     try:
         if cfg.executor.kind == "slurm":
             if not _run_on_slurm(cfg, planned, reporter):
@@ -154,9 +162,9 @@ def execute(cfg: RunConfig, planned: list[PlannedStage], reporter: Reporter | No
             with ray_session(cfg.executor.ray) if cfg.executor.kind == "ray" else nullcontext():
                 _run_in_order(cfg, planned, reporter)
     finally:
-        mark_finished(Path(cfg.output))
+        mark_finished(output)
     funnels = [_funnel(ps) for ps in planned if ps.plan.counts_documents]
-    path = write_funnel(funnels, Path(cfg.output) / "report", names())
+    path = write_funnel(funnels, output / "report", names())
     page = write_run_report(cfg.output)
     reporter.funnel(funnels)
     reporter.result(f"run report written to {page} (the funnel as JSON: {path})")
@@ -231,8 +239,8 @@ def _check_group(cfg: RunConfig, g: StepGroup, executor) -> None:
     incomplete = executor.get_incomplete_ranks()
     if not incomplete:
         return
-    mark_finished(Path(cfg.output))
-    failed = next((s.failed for s in run_status(Path(cfg.output))[1] if s.group == g.name), [])
+    mark_finished(location(cfg.output))
+    failed = next((s.failed for s in run_status(location(cfg.output))[1] if s.group == g.name), [])
     detail = "".join(f"\n  rank {f.rank}: {f.error}" + "".join(f"\n    log: {p}" for p in f.logs) for f in failed)
     raise CurateError(
         f"step {g.name}: {len(incomplete)} of {executor.world_size} task(s) did not complete{detail}\n"
@@ -257,19 +265,19 @@ def _record_run(cfg: RunConfig, planned: list[PlannedStage], executors: dict) ->
             })
     record = {"name": cfg.name, "run_id": run_id(cfg), "output": cfg.output, "executor": cfg.executor.kind,
               "started": now, "host": socket.gethostname(), "pid": os.getpid(), "finished": False, "groups": groups}
-    write_run_record(Path(cfg.output), record)
+    write_run_record(location(cfg.output), record)
     return record
 
 
 def _refuse_if_active(cfg: RunConfig) -> None:
     """Refuse to start while the previous submission into the same output folder is still active."""
-    record = read_run_record(Path(cfg.output))
+    record = read_run_record(location(cfg.output))
     if record is None:
         return
     if record.get("pid") != os.getpid() and driver_alive(record):
         raise CurateError(
             f"a run into {cfg.output} is still going (pid {record['pid']} on this host); wait for it or stop it "
-            f"(if that process is no curate run, delete {Path(cfg.output) / RUN_RECORD})"
+            f"(if that process is no curate run, delete {location(cfg.output) / RUN_RECORD})"
         )
     ids = [g["job_id"] for g in record.get("groups", []) if g.get("job_id")]
     if record.get("executor") == "slurm" and ids and (queued := active_jobs(ids)):

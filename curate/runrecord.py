@@ -11,18 +11,20 @@ import os
 import socket
 from pathlib import Path
 
-from curate.jsonio import write_json_atomic
+from curate.storage import location, write_json
 
 RUN_RECORD = Path("logs") / "curate_run.json"
 
 
 def write_run_record(output: Path, record: dict) -> Path:
-    """Write (replace) the run record that ``curate status`` reads."""
-    return write_json_atomic(Path(output) / RUN_RECORD, record, indent=2)
+    """Write (replace) the run record that ``curate status`` reads (``output`` may be a URL)."""
+    path = location(output) / RUN_RECORD
+    write_json(path, record, indent=2)
+    return path
 
 
 def read_run_record(output: Path) -> dict | None:
-    path = Path(output) / RUN_RECORD
+    path = location(output) / RUN_RECORD
     return json.loads(path.read_text()) if path.is_file() else None
 
 

@@ -12,6 +12,7 @@ unquoted into the job script (paths, partition, qos, extra sbatch options): see 
 
 from __future__ import annotations
 
+import hashlib
 import re
 import subprocess
 import sys
@@ -20,6 +21,7 @@ from pathlib import Path
 
 from curate.config import ExecutorConfig
 from curate.errors import ConfigError, CurateError
+from curate.storage import cache_root, is_url
 
 # characters allowed in a string that datatrove puts on a shell line of the job script
 _SHELL_SAFE = re.compile(r"^[A-Za-z0-9_./+,:@=-]+$")
@@ -36,8 +38,14 @@ def default_venv_activate() -> str | None:
 
 
 def slurm_logs_folder(cfg: ExecutorConfig, logging_dir: Path) -> str:
-    """Where sbatch writes the ``<job>_<array index>.out`` logs of one step group."""
-    return cfg.slurm.logs_folder or str(logging_dir / "slurm_logs")
+    """Where sbatch writes the ``<job>_<array index>.out`` logs of one step group: beside its datatrove logs, or,
+    when those are on object storage (sbatch writes only to a file system), in the node-local cache."""
+    if cfg.slurm.logs_folder:
+        return cfg.slurm.logs_folder
+    if not is_url(logging_dir):
+        return str(logging_dir / "slurm_logs")
+    run = hashlib.sha256(str(logging_dir.parent).encode()).hexdigest()[:12]
+    return str(cache_root() / "slurm_logs" / run / logging_dir.name)
 
 
 def slurm_venv(cfg: ExecutorConfig) -> str | None:

@@ -15,7 +15,9 @@ documents: reader → count in → the stage's own steps → keep writer, and gi
 :class:`~curate.accounting.Rejects`, which the keep writer closes. The funnel reads that group's stats only.
 
 Folders under the run's output: ``<stage>/`` (kept), ``<stage>/rejected/<reason>/``, ``<stage>/_work/`` (the stage's
-own intermediate files), ``logs/<group>/`` (datatrove's logging folder per step group) and ``report/``.
+own intermediate files), ``logs/<group>/`` (datatrove's logging folder per step group) and ``report/``. The output may
+be a URL (:mod:`curate.storage`): every folder above is then a ``UPath`` on it, and steps that need a local disk use
+:attr:`StageContext.local_dir`.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from typing import TYPE_CHECKING, Callable
 
 from curate.accounting import KEPT_GLOB, CountIn, KeepWriter, Rejects
 from curate.errors import ConfigError
+from curate.storage import cache_root, is_url
 
 if TYPE_CHECKING:
     from datatrove.pipeline.base import PipelineStep
@@ -82,6 +85,13 @@ class StageContext:
     artifacts: dict[str, Path] = field(default_factory=dict)
     # the artifact this stage reads its documents from (None: the run's input)
     consumes: str | None = None
+    # the run's `work_dir` (local scratch); None: see local_dir
+    scratch: Path | None = None
+
+    @property
+    def remote(self) -> bool:
+        """Whether the run writes to object storage."""
+        return is_url(self.output)
 
     @property
     def kept_dir(self) -> Path:
@@ -89,8 +99,18 @@ class StageContext:
 
     @property
     def work_dir(self) -> Path:
-        """This stage's own intermediate files (never read by another stage)."""
+        """This stage's own intermediate files (never read by another stage), beside its output: every task sees
+        them, on any executor."""
         return self.output / self.stage / "_work"
+
+    @property
+    def local_dir(self) -> Path:
+        """Local disk for steps that need one (memory-mapped arrays, sqlite caches, a server's log): the stage's
+        ``_work`` folder when the output is local; for a remote output ``<work_dir>/<stage>``, by default in the node's
+        temporary folder (:func:`curate.storage.cache_root`). What must outlive a task goes to :attr:`work_dir`."""
+        if self.scratch is not None:
+            return Path(self.scratch) / self.stage
+        return self.work_dir if not self.remote else cache_root() / "work" / self.run_id / self.stage
 
     @property
     def report_dir(self) -> Path:
@@ -98,6 +118,17 @@ class StageContext:
 
     def logs_dir(self, group: str) -> Path:
         return self.output / "logs" / group
+
+    def server_logs(self, group: str) -> Path:
+        """The embedded llama.cpp server's logs of step group ``group``: beside its datatrove logs, or on local disk
+        (:attr:`local_dir`) for a remote output, since the server writes them as a plain file."""
+        return self.local_dir / "server_logs" if self.remote else self.logs_dir(group) / "server"
+
+    @property
+    def checkpoints_dir(self) -> Path:
+        """datatrove's inference checkpoints and request cache (sqlite: a local disk). For a remote output they live
+        in :attr:`local_dir`, so only a task re-run on the same node resumes from them."""
+        return self.local_dir / "checkpoints"
 
     def artifact(self, name: str) -> Path | None:
         """The folder of an artifact produced earlier in this run, or None when no stage of the run produces it."""

@@ -23,6 +23,7 @@ from pathlib import Path
 from curate.errors import CurateError
 from curate.runrecord import RUN_RECORD, driver_alive, read_run_record
 from curate.slurm import queued_jobs
+from curate.storage import location
 _FAILURE_LINE = re.compile(r"\| ERROR |srun: error:|slurmstepd: error:|CANCELLED AT|Exited with exit code|oom[-_]kill")
 # the last line of a Python traceback (srun -l prefixes "<task>: ")
 _EXCEPTION_LINE = re.compile(r"^(\d+: )?[A-Za-z_][\w.]*(Error|Exception|Interrupt|Exit)\b")
@@ -79,7 +80,7 @@ def _own_rows(g: dict, queue: dict[str, list[tuple[str, str, str]]]) -> list[tup
 
 
 def _group_status(g: dict, in_queue: list[tuple[str, str, str]], alive: bool, slurm: bool) -> GroupStatus:
-    log_dir = Path(g["log_dir"])
+    log_dir = location(g["log_dir"])
     st = GroupStatus(g["stage"], g["group"], g["tasks"], job_id=g.get("job_id"))
     done = {p.name for p in (log_dir / "completions").glob("*")} if (log_dir / "completions").is_dir() else set()
     ranks_to_run = _ranks_to_run(log_dir) if slurm else []
@@ -114,7 +115,7 @@ def _task_logs(g: dict, log_dir: Path, rank: int, ranks_to_run: list[int], since
     """This submission's logs of one task: datatrove's task log and, on Slurm, sbatch's output file."""
     logs = [log_dir / "logs" / f"task_{rank:05d}.log"]
     if g.get("job_id") and rank in ranks_to_run and len(ranks_to_run) <= MAX_ARRAY_SIZE:
-        logs.append(Path(g["slurm_logs"]) / f"{g['job_id']}_{ranks_to_run.index(rank)}.out")
+        logs.append(location(g["slurm_logs"]) / f"{g['job_id']}_{ranks_to_run.index(rank)}.out")
     return [p for p in logs if p.is_file() and p.stat().st_mtime >= since]
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from curate.errors import CurateError
+from curate.storage import is_url, local_copy, open_file
 
 _DATA = Path(__file__).resolve().parent / "data" / "tokenizers"
 
@@ -55,6 +56,8 @@ class TokenizerRef:
 def resolve_tokenizer(spec: str | None) -> TokenizerRef:
     """Find the tokenizer file a spec names and check that it loads; raises CurateError saying what to give."""
     spec = (spec or DEFAULT_TOKENIZER).strip()
+    if is_url(spec):
+        return _resolve_remote(spec)
     path = Path(os.path.expanduser(spec))
     name = spec
     if not path.exists():
@@ -66,6 +69,17 @@ def resolve_tokenizer(spec: str | None) -> TokenizerRef:
     path = _pick_file(path)
     ref = TokenizerRef(kind=_kind_of(path), path=str(path), name=name, sha256=file_sha256(path))
     load_counter(ref)  # fail now, with the reason, rather than in every task
+    return ref
+
+
+def _resolve_remote(url: str) -> TokenizerRef:
+    """A tokenizer file or folder on object storage: picked and checked in its local copy, named by its URL (each
+    worker loads it through its own local copy)."""
+    local = Path(local_copy(url))
+    picked = _pick_file(local)
+    file_url = url if local.is_file() else f"{url.rstrip('/')}/{picked.relative_to(local.resolve()).as_posix()}"
+    ref = TokenizerRef(kind=_kind_of(picked), path=file_url, name=url, sha256=file_sha256(picked))
+    load_counter(ref)
     return ref
 
 
@@ -102,9 +116,10 @@ def _kind_of(path: Path) -> str:
 
 
 def file_sha256(path: str | Path) -> str:
-    """The sha256 of a file's bytes, read in 1 MB blocks (tokenizer identities, mixture file hashes)."""
+    """The sha256 of a file's bytes (local, or a URL), read in 1 MB blocks (tokenizer identities, mixture file
+    hashes)."""
     h = hashlib.sha256()
-    with open(path, "rb") as f:
+    with open_file(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
@@ -131,7 +146,7 @@ class TokenCounter:
 def load_counter(ref: TokenizerRef) -> TokenCounter:
     """Load the tokenizer file (on the worker); a file that does not load raises CurateError with the reason."""
     try:
-        return TokenCounter(ref, _LOADERS[ref.kind](ref.path))
+        return TokenCounter(ref, _LOADERS[ref.kind](local_copy(ref.path)))
     except CurateError:
         raise
     except Exception as err:  # each library raises its own types for a malformed file

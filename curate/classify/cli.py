@@ -7,13 +7,22 @@ from typing import Annotated, Optional
 
 import typer
 
+from curate.storage import require_local
+
+def _local(paths: dict[str, str | None]) -> None:
+    """These commands read and write local files only: a URL argument (by its name on the command line) is refused
+    in one line, before anything runs."""
+    for what, value in paths.items():
+        require_local(value, what)
+
+
 group = typer.Typer(help="Quality classifiers: annotate with an LLM, train, evaluate.", no_args_is_help=True)
 
 
 @group.command()
 def train(
-    recipe: Annotated[Path, typer.Argument(help="a classifier folder holding recipe.yaml (e.g. classifiers/edu)")],
-    data: Annotated[Optional[Path], typer.Option(help="labelled JSONL; default: the recipe's data.path")] = None,
+    recipe: Annotated[str, typer.Argument(help="a classifier folder holding recipe.yaml (e.g. classifiers/edu)")],
+    data: Annotated[Optional[str], typer.Option(help="labelled JSONL; default: the recipe's data.path")] = None,
     kind: Annotated[Optional[str], typer.Option(
         help="override the recipe's model kind with its default parameters: fasttext, embedding or tfidf")] = None,
 ) -> None:
@@ -22,32 +31,34 @@ def train(
     from curate.classify.recipe import load_recipe
     from curate.classify.train import train_recipe
 
+    _local({"RECIPE": recipe, "--data": data})
     overrides = {"model": {"kind": kind, "params": {}}} if kind else None
     r = load_recipe(recipe, overrides)
-    result = train_recipe(r, data.resolve() if data else None)
+    result = train_recipe(r, Path(data).resolve() if data else None)
     typer.echo(format_metrics(result["test"]))
     typer.echo(f"model written to {r.model_dir}; metrics and card beside it")
 
 
 @group.command("eval")
 def evaluate(
-    model: Annotated[Path, typer.Argument(help="a trained classifier folder")],
-    data: Annotated[Path, typer.Argument(help="labelled JSONL (the recipe's text and label keys)")],
-    output: Annotated[Optional[Path], typer.Option(help="write the metrics here instead of MODEL/metrics.json")] = None,
+    model: Annotated[str, typer.Argument(help="a trained classifier folder")],
+    data: Annotated[str, typer.Argument(help="labelled JSONL (the recipe's text and label keys)")],
+    output: Annotated[Optional[str], typer.Option(help="write the metrics here instead of MODEL/metrics.json")] = None,
 ) -> None:
     """Evaluate MODEL on DATA: per-class precision/recall/F1, macro-F1, binary F1, confusion matrix, MSE."""
     from curate.classify.evaluate import evaluate_folder
     from curate.classify.metrics import format_metrics
 
-    metrics = evaluate_folder(model, data, output)
+    _local({"MODEL": model, "DATA": data, "--output": output})
+    metrics = evaluate_folder(Path(model), Path(data), Path(output) if output else None)
     typer.echo(format_metrics(metrics))
 
 
 @group.command()
 def annotate(
-    inputs: Annotated[Path, typer.Argument(help="JSONL (or .jsonl.gz) of documents with text and id fields")],
-    recipe: Annotated[Path, typer.Option(help="classifier folder whose prompt and label scale to use")],
-    output: Annotated[Path, typer.Option("--output", "-o", help="JSONL of annotations (appended; resumable)")],
+    inputs: Annotated[str, typer.Argument(help="JSONL (or .jsonl.gz) of documents with text and id fields")],
+    recipe: Annotated[str, typer.Option(help="classifier folder whose prompt and label scale to use")],
+    output: Annotated[str, typer.Option("--output", "-o", help="JSONL of annotations (appended; resumable)")],
     endpoint: Annotated[
         Optional[str], typer.Option(help="OpenAI-compatible server URL (vLLM, SGLang...); default: start llama.cpp "
                                     "with SmolLM2-135M-Instruct on loopback")
@@ -66,9 +77,10 @@ def annotate(
     from curate.llm.client import Endpoint, api_key_from_env
     from curate.llm.server import SMOLLM2_NAME, LlamaServer
 
+    _local({"INPUTS": inputs, "--recipe": recipe, "--output": output})
     r = load_recipe(recipe)
     name = model_name or SMOLLM2_NAME
     with nullcontext() if endpoint else LlamaServer(model_name=name) as server:
         target = Endpoint(endpoint, name, api_key_from_env(api_key_env)) if endpoint else Endpoint(server.url, name)
         with endpoint_asker(target) as ask:
-            typer.echo(describe(annotate_file(r, inputs, output, ask, name, limit, text_key, id_key)))
+            typer.echo(describe(annotate_file(r, Path(inputs), Path(output), ask, name, limit, text_key, id_key)))

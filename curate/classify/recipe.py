@@ -13,10 +13,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from curate.configbase import StrictModel, format_validation_error, read_yaml_mapping
 from curate.errors import ConfigError
+from curate.storage import is_url
 
 RECIPE_FILE = "recipe.yaml"
 MODEL_DIR = "model"
@@ -87,6 +88,14 @@ class DataSpec(StrictModel):
     seed: int = Field(42, description="seed of the split and of training")
     cv_folds: int = Field(5, ge=2, le=20, description="folds of the cross-validation that chooses the cut points "
                           "(labels.calibrate)")
+
+    @field_validator("path", "test_path")
+    @classmethod
+    def _local(cls, value: str | None) -> str | None:
+        if is_url(value):
+            raise ValueError("training reads local files only; copy the file to the recipe's folder and name it "
+                             "relative to it")
+        return value
 
 
 class ModelSpec(StrictModel):

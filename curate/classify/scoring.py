@@ -21,6 +21,7 @@ from curate.classify.models.base import META_FILE
 from curate.classify.models.encoder import resolve_device
 from curate.classify.recipe import Recipe, load_recipe
 from curate.errors import ConfigError
+from curate.storage import local_copy
 
 
 @dataclass
@@ -32,7 +33,7 @@ class Scores:
 
 def check_trained(folder: str | Path) -> Recipe:
     """The recipe of a trained classifier folder; a ConfigError saying how to train it otherwise."""
-    recipe = load_recipe(folder)
+    recipe = load_recipe(local_copy(str(folder)))  # a remote folder: its local copy
     if not (recipe.model_dir / META_FILE).is_file():
         raise ConfigError(f"classifier {folder} has no trained model ({recipe.model_dir}/{META_FILE} is missing); "
                           f"train it first: curate classifier train {folder}")

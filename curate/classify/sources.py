@@ -28,6 +28,7 @@ from curate.classify.models.encoder import CHARS_PER_TOKEN_CAP, resolve_device, 
 from curate.classify.recipe import RECIPE_FILE, load_recipe
 from curate.classify.scoring import LoadedClassifier, Scores, check_trained
 from curate.errors import ConfigError, CurateError, missing_package
+from curate.storage import is_url, local_copy
 
 FASTTEXT_SUFFIXES = (".bin", ".ftz")
 HF_BATCH = 32  # texts per forward pass of a Hugging Face model (sorted by length first)
@@ -45,32 +46,34 @@ class ClassifierSource:
 
 def inspect_source(path: str | Path, name: str | None = None, label: str | None = None) -> ClassifierSource:
     """Tell the kind of ``path`` and check what can be checked without loading the model (a ConfigError says
-    what is wrong and how to fix it)."""
-    p = Path(path)
+    what is wrong and how to fix it). A URL is told and checked through its local copy (the workers load their own
+    copy from the same URL)."""
+    p = Path(local_copy(str(path)))
+    path = str(path) if is_url(path) else str(p)
     if p.is_dir() and (p / RECIPE_FILE).is_file():
         recipe = check_trained(p)
         if label is not None:
-            raise ConfigError(f"{p}: label applies to published fastText and Hugging Face models only; a "
+            raise ConfigError(f"{path}: label applies to published fastText and Hugging Face models only; a "
                               "classifier folder writes every class (remove label)")
-        return ClassifierSource(str(p), "recipe", name or recipe.name)
+        return ClassifierSource(path, "recipe", name or recipe.name)
     if p.is_file() and p.suffix in FASTTEXT_SUFFIXES:
         if not label:
-            raise ConfigError(f"{p} is a fastText model: give the label to score (e.g. label: __label__hq)")
-        return ClassifierSource(str(p), "fasttext", name or default_name(p), label)
+            raise ConfigError(f"{path} is a fastText model: give the label to score (e.g. label: __label__hq)")
+        return ClassifierSource(path, "fasttext", name or default_name(p), label)
     if p.is_dir() and (p / "config.json").is_file():
         classes = hf_classes(p)
         if label is not None and label not in classes:
-            raise ConfigError(f"{p}: label {label!r} is not one of the model's classes {classes} (config.json "
+            raise ConfigError(f"{path}: label {label!r} is not one of the model's classes {classes} (config.json "
                               "id2label)")
-        return ClassifierSource(str(p), "huggingface", name or default_name(p), label)
-    raise ConfigError(f"classifier {p} is neither a classifier folder (recipe.yaml), a fastText model file "
+        return ClassifierSource(path, "huggingface", name or default_name(p), label)
+    raise ConfigError(f"classifier {path} is neither a classifier folder (recipe.yaml), a fastText model file "
                       f"({', '.join(FASTTEXT_SUFFIXES)}) nor a Hugging Face folder (config.json); check the path")
 
 
 def default_name(path: str | Path) -> str:
     """The metadata name of a source without an explicit one: a recipe's name, else the file or folder name in
     lower case (``fineweb-edu-classifier`` -> ``fineweb_edu_classifier``)."""
-    path = Path(path)
+    path = Path(local_copy(str(path)))  # a URL: its local copy, which keeps the file or folder name
     if (path / RECIPE_FILE).is_file():
         return load_recipe(path).name
     stem = re.sub(r"[^a-z0-9]+", "_", path.stem.lower()).strip("_")
@@ -91,11 +94,12 @@ def hf_classes(folder: Path) -> list[str]:
 
 def load_classifier(source: ClassifierSource, device: str = "auto", precision: str = "auto"):
     """The loaded model of a source; each has ``name``, ``encoder_key()`` and ``scores(texts, embeddings=None)``."""
+    path = local_copy(source.path)  # a URL: this worker's local copy
     if source.kind == "recipe":
-        return LoadedClassifier(source.path, device=device, precision=precision, name=source.name)
+        return LoadedClassifier(path, device=device, precision=precision, name=source.name)
     if source.kind == "fasttext":
-        return FastTextFile(source.path, source.name, source.label)
-    return HFSequenceClassifier(source.path, source.name, source.label, device, precision)
+        return FastTextFile(path, source.name, source.label)
+    return HFSequenceClassifier(path, source.name, source.label, device, precision)
 
 
 class FastTextFile:

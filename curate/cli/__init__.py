@@ -19,6 +19,7 @@ from typer.core import TyperGroup
 from curate.cli.options import stage_command
 from curate.config import load_config, parse_config
 from curate.errors import CurateError
+from curate.storage import is_storage_error, storage_failure
 from curate.stages import specs
 from curate.stagespec import StageSpec
 
@@ -31,6 +32,11 @@ class _Group(TyperGroup):
             return super().invoke(ctx)
         except CurateError as err:
             typer.secho(f"error: {err}", fg=typer.colors.RED, err=True)
+            raise typer.Exit(2) from None
+        except Exception as err:
+            if not is_storage_error(err):  # a bug: its traceback says where
+                raise
+            typer.secho(f"error: {storage_failure(err)}", fg=typer.colors.RED, err=True)
             raise typer.Exit(2) from None
 
 
@@ -60,11 +66,11 @@ def run_config(cfg, dry_run: bool, stages: list[str] | None = None, verbose: boo
         typer.echo(describe(cfg, planned))
         return
     console = Console(verbose=verbose, quiet=quiet)
-    with console.capture(Path(cfg.output)):
+    with console.capture(cfg.output):
         execute(cfg, planned, console)
 
 
-def run_stage(spec: StageSpec, block: dict, run_options: dict, inputs: list[Path], output: Path,
+def run_stage(spec: StageSpec, block: dict, run_options: dict, inputs: list[str], output: str,
               dry_run: bool, verbose: bool, quiet: bool) -> None:
     """Run one stage alone on files or folders, from the options of its generated command."""
     data = {"name": spec.name, "output": str(output), **run_options, spec.name: block}
@@ -77,7 +83,8 @@ def run_stage(spec: StageSpec, block: dict, run_options: dict, inputs: list[Path
 @app.command()
 def run(
     config: Annotated[Path, typer.Argument(help="the run's YAML config")],
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="override the config's output")] = None,
+    output: Annotated[Optional[str], typer.Option("--output", "-o", help="override the config's output (a folder "
+                                                                         "or a URL: s3://bucket/prefix)")] = None,
     executor: Annotated[Optional[str], typer.Option("--executor", "-e", help="local, slurm or ray")] = None,
     tasks: Annotated[Optional[int], typer.Option("--tasks", "-t", help="override executor.tasks")] = None,
     workers: Annotated[Optional[int], typer.Option("--workers", "-w", help="override executor.workers")] = None,
@@ -87,10 +94,15 @@ def run(
     quiet: QuietOpt = False,
 ) -> None:
     """Run the pipeline described by CONFIG: every configured stage, in order, then the funnel and the run's page."""
-    overrides = {"output": str(output.resolve()) if output else None, "executor.kind": executor,
+    overrides = {"output": _absolute(output) if output else None, "executor.kind": executor,
                  "executor.tasks": tasks, "executor.workers": workers}
     cfg = load_config(config, {k: v for k, v in overrides.items() if v is not None})
     run_config(cfg, dry_run, [s.strip() for s in stages.split(",")] if stages else None, verbose, quiet)
+
+
+def _absolute(path: str) -> str:
+    """A command-line path made absolute against the working directory; a URL as it is."""
+    return path if "://" in path else str(Path(path).resolve())
 
 
 @app.command()

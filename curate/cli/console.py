@@ -29,6 +29,7 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from rich.table import Column, Table
 
 from curate.pipeline import GroupView
+from curate.storage import cache_root, describe_error, is_storage_error, is_url, location
 from curate.report.funnel import StageFunnel, human_bytes
 
 MAX_INTERVAL_S = 600.0  # the longest wait between two plain progress lines
@@ -105,14 +106,43 @@ class Console:
                 thread.join()
 
     @contextmanager
-    def capture(self, output: Path) -> Iterator[None]:
+    def capture(self, output: str) -> Iterator[None]:
         """Send what datatrove writes to stderr (every task's banners and stats) to ``<out>/logs/console.log``,
         unless ``--verbose``; subprocesses inherit the redirection. Python-level errors still reach the terminal:
-        the command line reports them after this block."""
+        the command line reports them after this block. For a remote output the log is kept in the local cache
+        while the run goes on and uploaded at its end."""
         if self.verbose:
             yield
             return
-        path = Path(output) / "logs" / "console.log"
+        if is_url(output):
+            local = cache_root() / "console" / f"{os.getpid()}.log"
+            try:
+                with self._redirect(local):
+                    yield
+            finally:
+                self._upload_log(local, location(output) / "logs" / "console.log")
+            return
+        with self._redirect(Path(output) / "logs" / "console.log"):
+            yield
+
+    @staticmethod
+    def _upload_log(local: Path, target: Path) -> None:
+        """Upload the console log; when the storage fails, keep it locally and say where (never hiding the error
+        that ended the run)."""
+        try:
+            target.write_bytes(local.read_bytes())
+        except Exception as err:  # the storage client's own types; the run's outcome is reported either way
+            if not is_storage_error(err):
+                raise
+            print(f"warning: console log not uploaded to {target} ({describe_error(err)}); kept at {local}",
+                  file=sys.stderr)
+            return
+        local.unlink()
+
+    @staticmethod
+    @contextmanager
+    def _redirect(path: Path) -> Iterator[None]:
+        """File descriptor 2 appends to ``path`` for the duration."""
         path.parent.mkdir(parents=True, exist_ok=True)
         sys.stderr.flush()
         saved = os.dup(2)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import inspect
 import types
 import typing
-from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
@@ -109,10 +108,11 @@ def stage_command(spec: StageSpec, run: typing.Callable) -> typing.Callable:
                 if spec.takes_inputs or not key.startswith("input.")]
     params = []
     if spec.takes_inputs:
-        params.append(_param("inputs", list[Path], typer.Argument(help="input files or folders (crawl files, HTML "
-                                                                        "folders, JSONL, Parquet)"), inspect._empty))
-    params.append(_param("output", Path, typer.Option("--output", "-o", help="the run's output folder"),
-                         inspect._empty))
+        params.append(_param("inputs", list[str], typer.Argument(help="input files or folders (crawl files, HTML "
+                                                                       "folders, JSONL, Parquet), local or URLs"),
+                             inspect._empty))
+    params.append(_param("output", str, typer.Option("--output", "-o", help="the run's output folder, or a URL "
+                                                     "(s3://bucket/prefix)"), inspect._empty))
     for name, opt, field in stage_opts + run_opts:
         default = spec.input_defaults.get(opt.key.removeprefix("input.")) if name.startswith("r") else None
         kind = _python_type(field, opt)

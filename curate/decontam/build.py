@@ -17,6 +17,7 @@ from curate.decontam.index import INDEX_VERSION, build_index, has_meta, read_met
 from curate.decontam.ngrams import NORM_VERSION
 from curate.decontam.units import IndexSettings
 from curate.errors import CurateError
+from curate.storage import local_copy
 
 
 def load_items(specs: list[BenchmarkSpec]) -> list[BenchmarkItem]:
@@ -25,12 +26,12 @@ def load_items(specs: list[BenchmarkSpec]) -> list[BenchmarkItem]:
     for spec in specs:
         fields = FieldMap(spec.question_field, spec.answer_field, spec.id_field, spec.choices_field,
                           spec.solution_field)
-        items.extend(load_benchmark(spec.name, spec.path, spec.kind, fields))
+        items.extend(load_benchmark(spec.name, local_copy(spec.path), spec.kind, fields))
     return items
 
 
 def _file_stamps(path: str) -> list:
-    p = Path(path)
+    p = Path(local_copy(path))  # a remote file's copy is named after its etag: a changed object changes the stamp
     files = [p] if p.is_file() else sorted(f for f in p.rglob("*") if f.is_file()) if p.is_dir() else []
     return [[str(f), st.st_size, int(st.st_mtime)] for f in files for st in [f.stat()]]
 
@@ -59,7 +60,7 @@ def ensure_index(cfg: DecontamConfig, folder: str | Path, log=None) -> Path:
     if has_meta(folder) and read_meta(folder).get("fingerprint") == digest:
         return folder
     items = load_items(cfg.benchmarks)
-    reference = read_reference_corpus(cfg.allowlist_corpus) if cfg.allowlist_corpus else None
+    reference = read_reference_corpus(local_copy(cfg.allowlist_corpus)) if cfg.allowlist_corpus else None
     build_index(items, folder, IndexSettings(cfg.min_question_words, cfg.min_answer_words),
                 AllowListSettings(cfg.allowlist_min_items, cfg.allowlist_min_docs), reference)
     if cfg.fuzzy:

@@ -33,6 +33,7 @@ from curate.decontam.evidence import Doc, find_parts, other_numbers
 from curate.decontam.index import PREFILTER_BITS, BenchmarkIndex
 from curate.decontam.ngrams import batch_word_hashes, grown_hashes, ngram_hashes, word_spans
 from curate.decontam.units import LONG_N, SHORT_N, UNIT_KINDS
+from curate.storage import local_copy
 
 VERDICTS = ("contaminated", "partial", "fuzzy", "clean")
 UNIT_ORDER = ("stem", "stem+answer", "item", "option", "answer", "solution")  # reported first when several match
@@ -141,7 +142,7 @@ class Decontaminator:
     @property
     def index(self) -> BenchmarkIndex:
         if self._index is None:
-            self._index = BenchmarkIndex(self.index_dir)
+            self._index = BenchmarkIndex(local_copy(self.index_dir))  # a remote index: its local copy
         return self._index
 
     def __getstate__(self):

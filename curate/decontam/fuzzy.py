@@ -25,6 +25,7 @@ from curate.decontam.allowlist import members
 from curate.decontam.detect import char_spans
 from curate.decontam.ngrams import ngram_hashes, word_hashes, word_spans
 from curate.errors import missing_package
+from curate.storage import local_copy
 
 SHINGLE = 3
 NUM_PERM = 128
@@ -80,7 +81,7 @@ class FuzzyMatcher:
     """Windows of a document queried against the saved ensemble; loads ``fuzzy.pkl`` on first use."""
 
     def __init__(self, index_dir: str, window: int = 24):
-        self.path = Path(index_dir) / "fuzzy.pkl"
+        self.index_dir = str(index_dir)
         self.window = window
         self._data: dict | None = None
 
@@ -90,7 +91,7 @@ class FuzzyMatcher:
     @property
     def data(self) -> dict:
         if self._data is None:
-            with self.path.open("rb") as fh:
+            with (Path(local_copy(self.index_dir)) / "fuzzy.pkl").open("rb") as fh:
                 self._data = pickle.load(fh)
         return self._data
 

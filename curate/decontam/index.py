@@ -35,6 +35,7 @@ from curate.decontam.allowlist import AllowListSettings, derive_allowlist, sorte
 from curate.decontam.ngrams import NORM_VERSION
 from curate.decontam.units import LONG_N, SHORT_N, UNIT_KINDS, HashedItems, IndexSettings, hash_items, head_size
 from curate.errors import CurateError
+from curate.storage import location
 
 PREFILTER_BITS = 27
 META_NAME = "meta.json"
@@ -149,13 +150,13 @@ def build_index(items: list[BenchmarkItem], folder: str | Path, settings: IndexS
 
 
 def has_meta(folder: str | Path) -> bool:
-    """Whether ``folder`` holds a decontamination index (complete or not: see ``fingerprint`` in its meta)."""
-    return (Path(folder) / META_NAME).is_file()
+    """Whether ``folder`` (local or a URL) holds a decontamination index (complete or not: see ``fingerprint``)."""
+    return (location(folder) / META_NAME).is_file()
 
 
 def read_meta(folder: str | Path) -> dict:
     """The ``meta.json`` of the index in ``folder``: versions, item counts per benchmark, settings, fingerprint."""
-    path = Path(folder) / META_NAME
+    path = location(folder) / META_NAME
     if not path.is_file():
         raise CurateError(f"{folder} is not a decontamination index (no {META_NAME}); build one with "
                           "`curate decontam index --benchmark NAME=PATH -o DIR`")

@@ -8,17 +8,16 @@ artifact, which the rewrite stage uses to check its outputs), ``<out>/decontam/_
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from curate.decontam.config import DecontamConfig
 from curate.decontam.index import read_meta
 from curate.decontam.steps import BuildIndex, DecontamFilter
 from curate.report.contamination import HTML_NAME, read_rows, render_text, write_reports
 from curate.stage import StageContext, StagePlan, StepGroup
+from curate.storage import location
 
 
 def plan(cfg: DecontamConfig, ctx: StageContext) -> StagePlan:
-    idx = Path(cfg.index) if cfg.index else ctx.kept_dir / "_index"
+    idx = location(cfg.index) if cfg.index else ctx.kept_dir / "_index"
     hits = ctx.work_dir / "hits"
     groups = [StepGroup("decontam_index", [BuildIndex(str(idx), cfg)], tasks=1, workers=1),
               ctx.accounted([DecontamFilter(str(idx), str(hits), cfg)])]

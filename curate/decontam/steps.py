@@ -11,6 +11,7 @@ from datatrove.pipeline.base import PipelineStep
 from curate.accounting import DropFilter
 from curate.decontam.config import DecontamConfig
 from curate.decontam.detect import CheckResult, Decontaminator, Thresholds
+from curate.storage import LocalMirror, is_url, open_file
 
 EXCERPT_CONTEXT = 300
 EXCERPT_MAX = 6000
@@ -31,8 +32,8 @@ class BuildIndex(PipelineStep):
         from curate.decontam.build import ensure_index
 
         if rank == 0:
-            with self.track_time():
-                ensure_index(self.cfg, self.index_dir)
+            with self.track_time(), LocalMirror(self.index_dir) as local:  # built locally, uploaded if remote
+                ensure_index(self.cfg, local)
         yield from ()
 
 
@@ -84,8 +85,9 @@ class DecontamFilter(DropFilter):
         self._out = None
 
     def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
-        Path(self.hits_dir).mkdir(parents=True, exist_ok=True)
-        with open(Path(self.hits_dir) / f"{rank:05d}.jsonl", "w", encoding="utf-8") as self._out:
+        if not is_url(self.hits_dir):
+            Path(self.hits_dir).mkdir(parents=True, exist_ok=True)
+        with open_file(f"{self.hits_dir}/{rank:05d}.jsonl", "w", encoding="utf-8") as self._out:
             yield from super().run(data, rank, world_size)
         self._out = None
 

@@ -29,9 +29,11 @@ class DedupBuckets(PipelineStep):
     name = "🪣 dedup buckets"
     type = "🫂 - DEDUP"
 
-    def __init__(self, work_dir: str, bands: int, threshold: float, verify: bool, max_records: int):
+    def __init__(self, work_dir: str, bands: int, threshold: float, verify: bool, max_records: int,
+                 local_dir: str | None = None):
         super().__init__()
         self.work_dir = str(work_dir)
+        self.local_dir = local_dir
         self.bands = bands
         self.threshold = threshold
         self.verify = verify
@@ -39,7 +41,10 @@ class DedupBuckets(PipelineStep):
 
     def run(self, data: DocumentsPipeline = None, rank: int = 0, world_size: int = 1) -> None:
         """Find, check and write the pairs of bands ``rank::world_size``."""
-        work = WorkDir(self.work_dir)
+        work = WorkDir(self.work_dir, self.local_dir)
+        work.pull(*(f"bands/{band}/*.bin" for band in band_names(self.bands)[rank::world_size]))
+        if self.verify:
+            work.pull("docs/*.bin", "shingles/*.bin")
         work.pairs(rank).parent.mkdir(parents=True, exist_ok=True)
         checker = _JaccardChecker(work, self.threshold) if self.verify else None
         try:
@@ -47,6 +52,7 @@ class DedupBuckets(PipelineStep):
         finally:
             if checker is not None:
                 checker.close()
+        work.push(work.pairs(rank))
 
     def _write_pairs(self, work: WorkDir, rank: int, world_size: int, checker: "_JaccardChecker | None") -> None:
         seen = np.zeros(0, dtype=np.uint64)  # keys of the pairs this task has already handled

@@ -30,14 +30,16 @@ class DedupClusters(PipelineStep):
     name = "🧩 dedup clusters"
     type = "🫂 - DEDUP"
 
-    def __init__(self, work_dir: str, keep: list[str]):
+    def __init__(self, work_dir: str, keep: list[str], local_dir: str | None = None):
         super().__init__()
         self.work_dir = str(work_dir)
+        self.local_dir = local_dir
         self.keep = list(keep)
 
     def run(self, data: DocumentsPipeline = None, rank: int = 0, world_size: int = 1) -> None:
         """Cluster the pairs of every bucket task and decide the survivors."""
-        work = WorkDir(self.work_dir)
+        work = WorkDir(self.work_dir, self.local_dir)
+        work.pull("pairs/*.bin", "docs/*")
         ranks = work.signature_ranks()
         pairs = np.concatenate(
             [np.fromfile(p, dtype=PAIR_DTYPE) for p in sorted((work.root / "pairs").glob("*.bin"))]
@@ -64,6 +66,7 @@ class DedupClusters(PipelineStep):
             "cluster_sizes": size_histogram(sizes),
         }
         work.summary.write_text(json.dumps(summary, indent=2))
+        work.push(*(work.decisions(r) for r in ranks), work.summary)
         self.stat_update("clusters", value=len(sizes))
         self.stat_update("to_remove", value=int(removed.sum()))
 

@@ -27,13 +27,15 @@ class DedupFilter(PipelineStep):
     name = "🧹 dedup filter"
     type = "🫂 - DEDUP"
 
-    def __init__(self, work_dir: str):
+    def __init__(self, work_dir: str, local_dir: str | None = None):
         super().__init__()
         self.work_dir = str(work_dir)
+        self.local_dir = local_dir
         self.rejects: Rejects | None = None  # the stage's, given by the framework
 
     def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
-        work = WorkDir(self.work_dir)
+        work = WorkDir(self.work_dir, self.local_dir)
+        work.pull(f"docs/{rank:05d}.bin", f"decisions/{rank:05d}.jsonl")
         expected = len(work.doc_records(rank))
         seen = 0
         with open(work.decisions(rank), encoding="utf-8") as decisions:

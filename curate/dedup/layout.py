@@ -2,7 +2,9 @@
 
 All files are flat binary arrays of fixed-size records, appended while streaming and read back with
 ``np.memmap``, so a step touches only the part it needs. The folder must be on a filesystem every task sees
-(as ``<out>`` itself must be on a cluster).
+(as ``<out>`` itself must be on a cluster). When it is on object storage (a remote output), each step works in a
+local copy (``local``: the stage's :attr:`~curate.stage.StageContext.local_dir`): it :meth:`~WorkDir.pull`\ s the
+files it reads and :meth:`~WorkDir.push`\ es those it wrote, whole, once they are complete.
 
 - ``docs/<rank>.bin`` (:data:`DOC_DTYPE`): one record per input document of signature task ``rank``, in reading
   order; ``docs/<rank>.files.json``: the input file paths its ``file`` fields index;
@@ -21,6 +23,8 @@ import json
 from pathlib import Path
 
 import numpy as np
+
+from curate.storage import filesystem, is_url
 
 DOC_DTYPE = np.dtype(
     [
@@ -55,10 +59,36 @@ def split_global_id(gid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 class WorkDir:
-    """Paths and readers of the work folder."""
+    """Paths and readers of the work folder. ``shared`` is where the tasks exchange files; ``root``, where this
+    process reads and writes them: ``shared`` itself when it is local, else ``local``."""
 
-    def __init__(self, root: str | Path):
-        self.root = Path(root)
+    def __init__(self, shared: str | Path, local: str | Path | None = None):
+        self.shared = str(shared)
+        self.remote = is_url(self.shared)
+        self.root = Path(local) if self.remote and local is not None else Path(shared)
+
+    def pull(self, *patterns: str) -> None:
+        """Copy the shared files matching ``patterns`` (relative globs, ``bands/exact/*.bin``) to the local root,
+        skipping those already there whole; nothing to do when the folder is local."""
+        if not self.remote:
+            return
+        fs, base = filesystem(self.shared)
+        base = base.rstrip("/")
+        for pattern in patterns:
+            for full, info in fs.glob(f"{base}/{pattern}", detail=True).items():
+                dest = self.root / full[len(base):].lstrip("/")
+                if dest.is_file() and dest.stat().st_size == info.get("size"):
+                    continue
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                fs.get_file(full, str(dest))
+
+    def push(self, *paths: Path) -> None:
+        """Upload finished local files (under the root) to the shared folder; nothing to do when it is local."""
+        if not self.remote:
+            return
+        fs, base = filesystem(self.shared)
+        for path in paths:
+            fs.put_file(str(path), f"{base.rstrip('/')}/{path.relative_to(self.root).as_posix()}")
 
     def docs(self, rank: int) -> Path:
         return self.root / "docs" / f"{rank:05d}.bin"

@@ -26,9 +26,10 @@ class DedupSignatures(PipelineStep):
     name = "🔏 dedup signatures"
     type = "🫂 - DEDUP"
 
-    def __init__(self, work_dir: str, config: DedupConfig):
+    def __init__(self, work_dir: str, config: DedupConfig, local_dir: str | None = None):
         super().__init__()
         self.work_dir = str(work_dir)
+        self.local_dir = local_dir
         self.config = config
         self.bands, self.rows = config.lsh_params()
         self._hasher = None
@@ -47,7 +48,7 @@ class DedupSignatures(PipelineStep):
 
     def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> None:
         """Consume the shard (this step ends its pipeline) and write its files."""
-        work = WorkDir(self.work_dir)
+        work = WorkDir(self.work_dir, self.local_dir)
         names = band_names(self.bands)
         paths = [work.docs(rank), work.ids(rank), work.id_offsets(rank), work.shingles(rank)]
         paths += [work.band(b, rank) for b in names]
@@ -64,6 +65,7 @@ class DedupSignatures(PipelineStep):
         with self.track_time("sort bands"):
             for b in names:
                 _sort_band_file(work.band(b, rank))
+        work.push(*paths, work.files(rank))
 
     def _write_batch(self, batch: list[Document], state: "_ShardState", docs_f, ids_f, off_f, sh_f, band_fs):
         texts = [doc.text or "" for doc in batch]

@@ -6,7 +6,8 @@
 4. ``dedup_filter-<fp>`` (N tasks, the same sharding as step 1): keep survivors, reject the rest. This is the
    accounted group: it reads the input again and counts documents in and out for the funnel.
 
-``<fp>`` is :func:`fingerprint`; the intermediate files live in ``<out>/dedup/_work/<fp>/``.
+``<fp>`` is :func:`fingerprint`; the intermediate files live in ``<out>/dedup/_work/<fp>/`` (with a remote output,
+each step works on a local copy in ``local_dir/<fp>`` and uploads what it wrote there).
 
 Then, on the driver, ``finalize`` writes ``<out>/report/dedup.json`` and returns the duplicates summary.
 """
@@ -44,24 +45,27 @@ def fingerprint(cfg: DedupConfig, ctx: StageContext) -> str:
 def plan(cfg: DedupConfig, ctx: StageContext) -> StagePlan:
     fp = fingerprint(cfg, ctx)
     root = str(ctx.work_dir / fp)
-    work = WorkDir(root)
+    local = str(ctx.local_dir / fp) if ctx.remote else None
+    work = WorkDir(root, local)
     bands, _ = cfg.lsh_params()
     groups = [
-        StepGroup(f"dedup_signatures-{fp}", [ctx.reader(counted=False), DedupSignatures(root, cfg)]),
+        StepGroup(f"dedup_signatures-{fp}", [ctx.reader(counted=False), DedupSignatures(root, cfg, local)]),
         StepGroup(f"dedup_buckets-{fp}", [DedupBuckets(root, bands, cfg.threshold, cfg.verify,
-                                                       cfg.max_bucket_records)],
+                                                       cfg.max_bucket_records, local)],
                   tasks=min(ctx.executor.tasks, len(band_names(bands)))),
-        StepGroup(f"dedup_clusters-{fp}", [DedupClusters(root, cfg.keep)], tasks=1),
-        ctx.accounted([DedupFilter(root)], name=f"dedup_filter-{fp}"),
+        StepGroup(f"dedup_clusters-{fp}", [DedupClusters(root, cfg.keep, local)], tasks=1),
+        ctx.accounted([DedupFilter(root, local)], name=f"dedup_filter-{fp}"),
     ]
 
     def finalize() -> str:
         """Write report/dedup.json; the duplicates summary."""
+        work.pull("summary.json")
         report = build_report(work, cfg)
         return f"{render(report)}\nduplicates report written to {write_report(report, ctx.report_dir)}"
 
     def duplicates() -> dict:
         """The duplicates summary of the funnel: exact vs near removals and the cluster size histogram."""
+        work.pull("summary.json")
         report = build_report(work, cfg)
         keys = ("removed", "clusters", "documents_in_clusters", "largest_cluster", "cluster_sizes")
         return {"duplicates": {k: report[k] for k in keys}}

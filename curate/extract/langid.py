@@ -16,6 +16,8 @@ from functools import cache
 import numpy as np
 from py3langid.langid import RAW_FLOOR, LanguageIdentifier
 
+from curate.storage import local_copy
+
 _PROBES = (
     "The committee met on Tuesday to review the annual budget for the public library.",
     "Der Ausschuss trat am Dienstag zusammen, um den Jahreshaushalt der Stadtbibliothek zu prüfen.",
@@ -85,7 +87,7 @@ def load_language_model(backend: str, model_file: str | None):
     if backend == "fasttext":
         import fasttext
 
-        return fasttext.load_model(model_file)
+        return fasttext.load_model(local_copy(model_file))  # a URL: its local copy
     from py3langid.langid import MODEL_FILE
 
     fast = VectorLangId.from_model_file(MODEL_FILE, norm_probs=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 from functools import partial
 
@@ -12,11 +11,12 @@ from curate.extract.filters import build_filters
 from curate.extract.steps import ExtractText, LanguageId
 from curate.jsonio import iter_jsonl, write_json_atomic
 from curate.stage import StageContext, StagePlan
+from curate.storage import location
 
 
 def plan(cfg: ExtractConfig, ctx: StageContext) -> StagePlan:
     lid = cfg.language
-    if lid is not None and lid.model is not None and not os.path.isfile(lid.model):
+    if lid is not None and lid.model is not None and not location(lid.model).is_file():
         raise ConfigError(f"extract.language.model: fastText LID model file not found: {lid.model}")
     # the URL filter needs only the URL: it runs before extraction, so blocked pages cost no trafilatura call
     url_filters = [f for f in cfg.filters if f.name == "url"]

@@ -11,6 +11,8 @@ import codecs
 import re
 import zlib
 
+from curate.storage import open_file
+
 FORMATS = ("warc", "wet", "html", "jsonl", "parquet")
 
 _NAME_RULES = (
@@ -48,7 +50,7 @@ def sniff_format(head: bytes) -> str | None:
 
 def read_head(path: str, size: int = 4096) -> bytes:
     """The first ``size`` bytes of a file, decompressed if it is gzip (a truncated gzip gives what it can)."""
-    with open(path, "rb") as f:
+    with open_file(path, "rb") as f:
         raw = f.read(size)
     if raw[:2] != b"\x1f\x8b":
         return raw

@@ -1,6 +1,7 @@
 """The input reader: WARC/ARC/WET, HTML files, JSONL and Parquet, from any mix of files and folders.
 
-One datatrove step (:class:`InputReader`) lists every input file in a fixed order, takes its shard
+One datatrove step (:class:`InputReader`) lists every input file (local, or on object storage through fsspec:
+:mod:`curate.storage`) in a fixed order, takes its shard
 (``files[rank::world_size]``), detects each file's format and streams its documents. It never stops a task for
 bad input:
 
@@ -28,15 +29,20 @@ from datatrove.pipeline.base import PipelineStep
 from curate.accounting import STAT_IN, STAT_IN_BYTES, Rejects, text_bytes
 from curate.io.formats import detect_format
 from curate.io.sources import SOURCES, Item, SourceOptions
+from curate.storage import is_url, list_files, open_file
 
 
 def list_input_files(paths: list[str], glob: str | None = None) -> list[tuple[str, str]]:
     """Every input file as (absolute path, path relative to the input folder it was found in), sorted.
 
-    A file given directly is relative to its own folder (its name). Hidden files and folders are skipped.
+    A file given directly is relative to its own folder (its name). Hidden files and folders are skipped. A URL
+    keeps its scheme (``s3://bucket/...``).
     """
     found: list[tuple[str, str]] = []
     for root in paths:
+        if is_url(root):
+            found.extend((full, rel) for full, rel in list_files(root) if not glob or fnmatch.fnmatch(rel, glob))
+            continue
         root = os.path.abspath(root)
         if os.path.isfile(root):
             found.append((root, os.path.basename(root)))
@@ -168,15 +174,16 @@ class _ProblemLog:
     """Appends input problems of one task to ``<problems_dir>/<rank>.jsonl`` (opened on the first problem)."""
 
     def __init__(self, folder: str | None, rank: int):
-        self.path = Path(folder) / f"{rank:05d}.jsonl" if folder else None
+        self.path = f"{folder.rstrip('/')}/{rank:05d}.jsonl" if folder else None
         self._fh = None
 
     def add(self, problem: dict) -> None:
         if self.path is None:
             return
         if self._fh is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._fh = open(self.path, "w", encoding="utf-8")
+            if not is_url(self.path):
+                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            self._fh = open_file(self.path, "w", encoding="utf-8")
         self._fh.write(json.dumps(problem, ensure_ascii=False) + "\n")
 
     def close(self) -> None:

@@ -16,6 +16,7 @@ from typing import Iterator
 from datatrove.data import Document
 
 from curate.io.formats import charset_from_content_type, decode_html, looks_binary
+from curate.storage import open_file
 
 HTML_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "application/xml", "text/xml")
 
@@ -50,7 +51,7 @@ def warc_items(path: str, rel: str, opts: SourceOptions) -> Iterator[Item]:
 
     seen = 0
     try:
-        for item in _warc_records(open(path, "rb"), rel, opts):
+        for item in _warc_records(open_file(path, "rb"), rel, opts):
             seen += 1
             yield item
     except ArchiveLoadFailed as err:
@@ -59,7 +60,7 @@ def warc_items(path: str, rel: str, opts: SourceOptions) -> Iterator[Item]:
         # one gzip member for the whole file: valid WARC, just not seekable; read it as one stream instead
         yield Item(problem={"kind": "non_chunked_gzip", "file": rel,
                             "detail": "whole file is one gzip member; read as a stream (fix: warcio recompress)"})
-        for index, item in enumerate(_warc_records(gzip.open(path, "rb"), rel, opts)):
+        for index, item in enumerate(_warc_records(gzip.open(open_file(path, "rb"), "rb"), rel, opts)):
             if index >= seen:
                 yield item
 
@@ -119,7 +120,7 @@ def bytes_item(payload: bytes, doc_id: str, meta: dict, content_type: str | None
 def html_items(path: str, rel: str, opts: SourceOptions) -> Iterator[Item]:
     """One document per HTML file (``.html``/``.htm``, optionally gzipped); its id is its path relative to the
     input folder."""
-    with open(path, "rb") as fh:
+    with open_file(path, "rb") as fh:
         raw = fh.read(opts.max_bytes + 1)
     if raw[:2] == b"\x1f\x8b":
         with gzip.open(io.BytesIO(raw)) as gz:
@@ -136,10 +137,7 @@ def jsonl_items(path: str, rel: str, opts: SourceOptions) -> Iterator[Item]:
     rejected as ``malformed_json`` (its raw text kept, cut at 10,000 characters)."""
     import orjson
 
-    from datatrove.io import get_datafolder
-
-    folder = get_datafolder("/")
-    with folder.open(path, "rt", compression="infer", encoding="utf-8", errors="replace") as fh:
+    with open_file(path, "rt", compression="infer", encoding="utf-8", errors="replace") as fh:
         for line_no, line in enumerate(fh, 1):
             if not line.strip():
                 continue
@@ -174,12 +172,12 @@ def parquet_items(path: str, rel: str, opts: SourceOptions) -> Iterator[Item]:
     """Documents from a Parquet file, read in record batches."""
     import pyarrow.parquet as pq
 
-    pf = pq.ParquetFile(path)
-    row = 0
-    for batch in pf.iter_batches(batch_size=1024):
-        for data in batch.to_pylist():
-            row += 1
-            yield json_record_item(data, f"{rel}#{row}", rel, opts, row)
+    with open_file(path, "rb") as fh:
+        row = 0
+        for batch in pq.ParquetFile(fh).iter_batches(batch_size=1024):
+            for data in batch.to_pylist():
+                row += 1
+                yield json_record_item(data, f"{rel}#{row}", rel, opts, row)
 
 
 SOURCES = {"warc": warc_items, "wet": warc_items, "html": html_items, "jsonl": jsonl_items, "parquet": parquet_items}

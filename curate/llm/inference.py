@@ -31,6 +31,7 @@ from curate.llm import endpoint_for
 from curate.llm.client import Endpoint, LLMRequestError, RetryableError, parse_response
 from curate.llm.config import LLMConfig
 from curate.llm.server import LlamaServer, LLMServerError
+from curate.storage import local_copy
 
 REFUSED = "BadRequestError"  # how _make_request labels an HTTP 400: the server refused the request itself
 
@@ -131,7 +132,8 @@ class LLMInferenceRunner(InferenceRunner):
 
     def local_server(self, rank: int) -> LlamaServer:
         log = Path(self.server_log_dir) / f"llama_server_{rank:05d}.log" if self.server_log_dir else None
-        return LlamaServer(model_path=self.llm.model_path, model_name=self.llm.model_name, n_ctx=self.llm.context,
+        model = local_copy(self.llm.model_path) if self.llm.model_path else None  # a URL: its local copy
+        return LlamaServer(model_path=model, model_name=self.llm.model_name, n_ctx=self.llm.context,
                            threads=self.llm.threads, startup_timeout_s=self.llm.startup_timeout_s, log_path=log)
 
     def run(self, data, rank: int = 0, world_size: int = 1) -> None:

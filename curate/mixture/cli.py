@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -14,7 +13,8 @@ def register(app: typer.Typer, command) -> None:
 
 
 def mixture_verify(
-    manifest: Annotated[Path, typer.Argument(help="a manifest.yaml or manifest.json written by curate mixture")],
+    manifest: Annotated[str, typer.Argument(help="a manifest.yaml or manifest.json written by curate mixture (a "
+                                                 "path or a URL)")],
     recount: Annotated[bool, typer.Option(help="also re-tokenize every file with a plain loop and compare")] = True,
     text_key: Annotated[str, typer.Option(help="the field holding the document text")] = "text",
 ) -> None:

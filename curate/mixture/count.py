@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from pathlib import Path
 
 from datatrove.data import DocumentsPipeline
 from datatrove.pipeline.base import PipelineStep
@@ -18,6 +17,7 @@ from loguru import logger
 
 from curate.jsonio import write_json_atomic
 from curate.mixture.sources import FileEntry, Source, assign, list_files
+from curate.storage import is_url, location
 from curate.tokenizers import TokenCounter, TokenizerRef, file_sha256, load_counter
 
 
@@ -26,13 +26,14 @@ def count_key(tokenizer: TokenizerRef, text_key: str) -> str:
     return hashlib.sha256(f"{tokenizer.kind}\0{tokenizer.sha256}\0{text_key}".encode()).hexdigest()[:16]
 
 
-def make_reader(parquet: bool, text_key: str):
-    """A datatrove reader rooted at ``/``, so that one instance reads any local file by its absolute path."""
+def make_reader(parquet: bool, text_key: str, root: str = "/"):
+    """A datatrove reader rooted at ``root`` (``/``, or a protocol's root such as ``s3://``), so that one instance
+    reads any file of that filesystem by its full path."""
     from datatrove.pipeline.readers import JsonlReader, ParquetReader
 
     if parquet:
-        return ParquetReader("/", text_key=text_key)
-    return JsonlReader("/", text_key=text_key, add_file_path=False)
+        return ParquetReader(root, text_key=text_key)
+    return JsonlReader(root, text_key=text_key, add_file_path=False)
 
 
 class CountTokens(PipelineStep):
@@ -60,14 +61,14 @@ class CountTokens(PipelineStep):
         mine = assign(listing, world_size)[rank]
         records = [self._count_file(entry, by_name[entry.source], counter) for entry in mine]
         folders = {s.name: str(folder) if (folder := s.folder()) else None for s in self.sources}
-        write_json_atomic(Path(self.work_dir) / f"{rank:05d}.json",
+        write_json_atomic(location(self.work_dir) / f"{rank:05d}.json",
                           {"rank": rank, "world_size": world_size, "folders": folders, "files": records})
 
     def _count_file(self, entry: FileEntry, source: Source, counter: TokenCounter) -> dict:
         record = {"source": entry.source, "path": entry.path, "size": entry.size, "mtime_ns": entry.mtime_ns}
         with self.track_time():
             record["sha256"] = sha = file_sha256(entry.path)
-            cache = Path(self.cache_dir) / sha[:2] / f"{sha}.{count_key(self.tokenizer, source.text_key)}.json"
+            cache = location(self.cache_dir) / sha[:2] / f"{sha}.{count_key(self.tokenizer, source.text_key)}.json"
             if cache.is_file():
                 record.update(json.loads(cache.read_text()), cached=True)
                 self.stat_update("files_cached")
@@ -87,10 +88,11 @@ class CountTokens(PipelineStep):
 
     def _texts(self, path: str, text_key: str):
         """The texts of one JSONL (any compression) or Parquet file, read with datatrove's own readers."""
-        key = (path.endswith(".parquet"), text_key)
+        protocol, _, inner = path.rpartition("://") if is_url(path) else ("", "", path)
+        key = (path.endswith(".parquet"), text_key, f"{protocol}://" if protocol else "/")
         if key not in self._readers:  # building a reader costs ~0.1 s (dependency checks): once per task
             self._readers[key] = make_reader(*key)
-        for doc in self._readers[key].read_file(path):
+        for doc in self._readers[key].read_file(inner):
             yield doc.text
 
     def _tokenize(self, path: str, text_key: str, counter: TokenCounter) -> tuple[int, int]:

@@ -96,6 +96,7 @@ def write_chart(plan: MixturePlan, max_epochs: float, path: Path) -> Path:
     fig.suptitle(f"mixture for a budget of {plan.budget:,} tokens")
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
+    with path.open("wb") as fh:  # a local file or an object (remote output)
+        fig.savefig(fh, format="png", dpi=110)
     plt.close(fig)
     return path

@@ -18,6 +18,8 @@ from curate.accounting import KEPT_GLOB
 from curate.errors import ConfigError
 from curate.mixture.config import PIPELINE_SOURCES, MixtureConfig, SourceConfig
 from curate.stage import StageContext
+from curate import storage
+from curate.storage import check_access, is_url, location
 
 DOCUMENT_SUFFIXES = (".jsonl", ".jsonl.gz", ".jsonl.zst", ".jsonl.bz2", ".jsonl.xz", ".parquet")
 
@@ -35,8 +37,10 @@ class Source:
     stage_output: bool = False
 
     def folder(self) -> Path | None:
-        """The folder (or file) this source reads now; None when it does not exist (yet)."""
-        return Path(self.path) if Path(self.path).exists() else None
+        """The folder (or file) this source reads now (a ``UPath`` on object storage); None when it does not exist
+        (yet)."""
+        folder = location(self.path)
+        return folder if folder.exists() else None
 
 
 @dataclass(frozen=True)
@@ -66,11 +70,12 @@ def resolve_sources(cfg: MixtureConfig, ctx: StageContext) -> list[Source]:
 def _resolve(name: str, sc: SourceConfig, ctx: StageContext) -> Source:
     common = {"name": name, "weight": sc.weight, "glob": sc.glob, "text_key": sc.text_key}
     if sc.path is not None:
-        if "://" in sc.path:
-            raise ConfigError(f"mixture.sources.{name}: {sc.path} is remote; the mixture reads local or mounted "
-                              "folders (a shared filesystem on Slurm), so give a local path")
+        if is_url(sc.path):
+            check_access([sc.path], f"mixture.sources.{name}")
+            return Source(path=sc.path.rstrip("/"), stage_output=sc.path.startswith(str(ctx.output) + "/"), **common)
         path = Path(sc.path).resolve()
-        return Source(path=str(path), stage_output=path.is_relative_to(ctx.output.resolve()), **common)
+        output = None if ctx.remote else ctx.output.resolve()
+        return Source(path=str(path), stage_output=output is not None and path.is_relative_to(output), **common)
     if name not in PIPELINE_SOURCES:
         raise ConfigError(f"mixture.sources.{name}: no path; give the folder of its documents ({name}: {{path: ...}})")
     artifact, maker = PIPELINE_SOURCES[name]
@@ -97,11 +102,19 @@ def list_files(source: Source) -> list[FileEntry]:
     entries = []
     for p in sorted(paths):
         st = p.stat()
-        entries.append(FileEntry(source.name, str(p), st.st_size, st.st_mtime_ns))
+        mtime_ns = getattr(st, "st_mtime_ns", None) or int(st.st_mtime * 1e9)
+        entries.append(FileEntry(source.name, str(p), st.st_size, mtime_ns))
     return entries
 
 
 def _walk_documents(root: Path):
+    """Document files under ``root``, outside ``rejected/`` and ``_``/``.`` folders (local, or a URL)."""
+    if is_url(root):
+        for full, rel in storage.list_files(str(root)):  # (not this module's list_files, which takes a Source)
+            *dirs, name = rel.split("/")
+            if name.endswith(DOCUMENT_SUFFIXES) and not any(d == "rejected" or d.startswith(("_", ".")) for d in dirs):
+                yield location(full)
+        return
     for folder, dirs, files in os.walk(root):
         dirs[:] = [d for d in dirs if d != "rejected" and not d.startswith(("_", "."))]
         for f in files:

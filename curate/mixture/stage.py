@@ -23,6 +23,7 @@ from curate.mixture.exports import sampling_table, write_chart, write_megatron_b
 from curate.mixture.manifest import build_manifest, config_hash, files_table, plan_mixture, summary, write_manifest
 from curate.mixture.sources import Source, list_files, resolve_sources
 from curate.stage import StageContext, StagePlan, StepGroup
+from curate.storage import location
 from curate.tokenizers import TokenizerRef, resolve_tokenizer
 
 
@@ -32,7 +33,7 @@ def plan(cfg: MixtureConfig, ctx: StageContext) -> StagePlan:
     tasks = ctx.executor.tasks
     fingerprint = _fingerprint(sources, tokenizer, tasks)
     work = ctx.work_dir / fingerprint
-    cache = Path(cfg.cache_dir) if cfg.cache_dir else ctx.kept_dir / "_cache"
+    cache = location(cfg.cache_dir) if cfg.cache_dir else ctx.kept_dir / "_cache"
     step = CountTokens(sources, tokenizer, str(cache), str(work), cfg.batch_size)
 
     def write_mixture_manifest() -> str:

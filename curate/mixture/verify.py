@@ -1,8 +1,8 @@
 """Check a manifest against the files it names: the same bytes (sha256) and, on request, the same token counts.
 
-The recount is deliberately independent of the counting stage: it reads each file with the standard library (or
-pyarrow for Parquet), not datatrove, encodes one document at a time with the tokenizer library itself, and uses no
-cache. A manifest that passes describes the data on disk exactly.
+The recount is deliberately independent of the counting stage: it reads each file with the standard library (or pyarrow
+for Parquet; fsspec for files on object storage), not datatrove, encodes one document at a time with the tokenizer
+library itself, and uses no cache. A manifest that passes describes the data on disk exactly.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from pathlib import Path
 import yaml
 
 from curate.errors import CurateError, missing_package
+from curate.storage import is_url, location, open_file
 from curate.tokenizers import TokenizerRef, file_sha256, load_counter
 
 
@@ -27,7 +28,8 @@ class Finding:
     problem: str
 
 
-def read_manifest(path: Path) -> dict:
+def read_manifest(path: str | Path) -> dict:
+    path = location(path)
     if not path.is_file():
         raise CurateError(f"manifest not found: {path}")
     text = path.read_text(encoding="utf-8")
@@ -45,7 +47,8 @@ def plain_texts(path: str, text_key: str = "text"):
     if path.endswith(".parquet"):
         import pyarrow.parquet as pq
 
-        yield from (t for t in pq.read_table(path, columns=[text_key]).column(text_key).to_pylist() if t)
+        with open_file(path, "rb") as fh:
+            yield from (t for t in pq.read_table(fh, columns=[text_key]).column(text_key).to_pylist() if t)
         return
     with _open_text(path) as f:
         for line in f:
@@ -56,6 +59,8 @@ def plain_texts(path: str, text_key: str = "text"):
 
 
 def _open_text(path: str):
+    if is_url(path):
+        return open_file(path, "rt", encoding="utf-8", compression="infer")
     if path.endswith(".zst"):
         try:
             import zstandard
@@ -77,7 +82,7 @@ def plain_token_count(encoder, kind: str, text: str) -> int:
     return len(encoder.encode(text))
 
 
-def verify_manifest(path: Path, recount: bool = False, text_key: str = "text") -> list[Finding]:
+def verify_manifest(path: str | Path, recount: bool = False, text_key: str = "text") -> list[Finding]:
     """Every difference between the manifest and the files on disk (an empty list: it matches)."""
     manifest = read_manifest(path)
     tok = manifest["tokenizer"]
@@ -91,7 +96,7 @@ def verify_manifest(path: Path, recount: bool = False, text_key: str = "text") -
         total = 0
         for f in source["files"]:
             total += f["tokens"]
-            if not Path(f["path"]).is_file():
+            if not location(f["path"]).is_file():
                 findings.append(Finding(name, f["path"], "missing"))
             elif file_sha256(f["path"]) != f["sha256"]:
                 findings.append(Finding(name, f["path"], "content changed (sha256 differs)"))

@@ -132,8 +132,8 @@ def plan(cfg: PluralityConfig, ctx: StageContext) -> StagePlan:
     runner = LLMInferenceRunner(
         AnswerRollout(cfg.seed), cfg.llm,
         JsonlWriter(generated, output_filename="${rank}_chunk_${chunk_index}.jsonl.gz"),
-        checkpoints_dir=str(ctx.work_dir / "checkpoints"), generation_params=cfg.sampling(), rollouts=cfg.samples,
-        records_per_chunk=cfg.records_per_chunk, server_log_dir=str(ctx.logs_dir("plurality_generate") / "server"),
+        checkpoints_dir=str(ctx.checkpoints_dir), generation_params=cfg.sampling(), rollouts=cfg.samples,
+        records_per_chunk=cfg.records_per_chunk, server_log_dir=str(ctx.server_logs("plurality_generate")),
     )
     vote = ctx.accounted([PluralityFilter(cfg.samples, cfg.reference_key), *generated_check(cfg, ctx)],
                          reader=JsonlReader(generated, glob_pattern=KEPT_GLOB, recursive=False),

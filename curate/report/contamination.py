@@ -16,6 +16,7 @@ from collections import Counter
 from pathlib import Path
 
 from curate.errors import CurateError
+from curate.storage import location
 
 JSONL_NAME = "contamination.jsonl"
 SUMMARY_NAME = "contamination_summary.json"
@@ -27,7 +28,7 @@ _ORDER = {"contaminated": 0, "partial": 1, "fuzzy": 2}
 
 def read_rows(path: str | Path) -> list[dict]:
     """All rows of every ``*.jsonl`` file at ``path`` (a file or a folder of per-rank files)."""
-    path = Path(path)
+    path = location(path)
     files = [path] if path.is_file() else sorted(path.glob("*.jsonl"))
     rows = []
     for file in files:
@@ -182,7 +183,7 @@ def render_html(rows: list[dict], summary: list[dict], subtitle: str) -> str:
 
 def write_reports(rows: list[dict], totals: dict[str, int], report_dir: str | Path, subtitle: str = "") -> list[dict]:
     """Write the JSONL, the summary JSON and the HTML page into ``report_dir``; returns the summary."""
-    report_dir = Path(report_dir)
+    report_dir = location(report_dir)
     report_dir.mkdir(parents=True, exist_ok=True)
     rows = sorted(rows, key=lambda r: (str(r["doc_id"]), _ORDER.get(r["verdict"], 9), r["benchmark"]))
     with (report_dir / JSONL_NAME).open("w", encoding="utf-8") as fh:

@@ -22,6 +22,7 @@ from pathlib import Path
 import yaml
 
 from curate.errors import ConfigError
+from curate.storage import local_copy
 
 SHIPPED = Path(__file__).with_name("prompts")
 _KEYS = {"style", "version", "origin", "quality", "min_ratio", "system", "instructions", "template"}
@@ -94,7 +95,7 @@ def available_styles(prompt_dir: str | None = None) -> dict[str, Path]:
     """Style name → prompt file: the shipped ones, overridden or extended by ``prompt_dir``."""
     found = {p.stem: p for p in sorted(SHIPPED.glob("*.yaml"))}
     if prompt_dir:
-        found.update({p.stem: p for p in sorted(Path(prompt_dir).glob("*.yaml"))})
+        found.update({p.stem: p for p in sorted(Path(local_copy(prompt_dir)).glob("*.yaml"))})  # a URL: its copy
     return found
 
 

@@ -5,7 +5,8 @@ Two step groups, run in order:
 1. ``rewrite_generate``: read → :class:`~curate.rewrite.select.SelectCandidates` → datatrove's InferenceRunner
    (:class:`~curate.llm.inference.LLMInferenceRunner`, server type ``endpoint``: a URL, or llama.cpp started per
    task). Raw generations go to ``<out>/rewrite/_work/generated/``; datatrove's checkpoints and request cache to
-   ``_work/checkpoints/``, so a killed run resumes without regenerating.
+   ``_work/checkpoints/``, so a killed run resumes without regenerating (they need a local disk: with a remote
+   output they live in the stage's ``local_dir``, and only a task re-run on the same node resumes from them).
 2. ``rewrite_validate`` (the accounted group: it decides, and counts the funnel): read the generations → count in →
    :class:`~curate.rewrite.validate.ValidateRewrite` → the decontam stage's check → keep ``<out>/rewrite/``.
 
@@ -41,11 +42,12 @@ def plan(cfg: RewriteConfig, ctx: StageContext) -> StagePlan:
     runner = LLMInferenceRunner(
         RewriteRollout(cfg.styles, cfg.prompt_dir), cfg.llm,
         JsonlWriter(generated, output_filename=GENERATED_NAME),
-        checkpoints_dir=str(ctx.work_dir / "checkpoints"), generation_params=cfg.sampling(),
-        records_per_chunk=cfg.records_per_chunk, server_log_dir=str(ctx.logs_dir("rewrite_generate") / "server"),
+        checkpoints_dir=str(ctx.checkpoints_dir), generation_params=cfg.sampling(),
+        records_per_chunk=cfg.records_per_chunk, server_log_dir=str(ctx.server_logs("rewrite_generate")),
     )
     checks = [ValidateRewrite(cfg.styles, cfg.validation, cfg.llm.model_name, cfg.sampling(), cfg.prompt_dir),
               *generated_check(cfg, ctx)]
     reader = JsonlReader(generated, glob_pattern=KEPT_GLOB, recursive=False)
     return StagePlan([StepGroup("rewrite_generate", [ctx.reader(counted=False), select, runner]),
                       ctx.accounted(checks, reader=reader, name="rewrite_validate", reads_input=False)])
+

@@ -19,6 +19,7 @@ from curate.errors import ConfigError
 from curate.llm.inference import generate_or_refusal
 from curate.rewrite.select import chunk_text
 from curate.seeds.config import ExtractionConfig
+from curate.storage import local_copy
 
 SHIPPED = Path(__file__).with_name("prompts")
 PROMPTS = ("qa", "code")
@@ -51,7 +52,7 @@ def load_prompts(prompt_dir: str | None = None) -> dict[str, SeedPrompt]:
     """The ``qa`` and ``code`` prompts: shipped, or the user's files of the same names in ``prompt_dir``."""
     prompts = {}
     for name in PROMPTS:
-        path = Path(prompt_dir) / f"{name}.yaml" if prompt_dir else None
+        path = Path(local_copy(prompt_dir)) / f"{name}.yaml" if prompt_dir else None  # a URL: its local copy
         path = path if path is not None and path.is_file() else SHIPPED / f"{name}.yaml"
         try:
             data = yaml.safe_load(path.read_text(encoding="utf-8"))

@@ -19,8 +19,6 @@ generate group's stats (``pages``, ``mined/<pattern>``, ``passages``, ``not_sent
 
 from __future__ import annotations
 
-import os
-
 from datatrove.pipeline.readers import JsonlReader
 from datatrove.pipeline.writers import JsonlWriter
 
@@ -32,6 +30,7 @@ from curate.seeds.extract import SeedRollout, load_prompts
 from curate.seeds.sandbox import network_mode
 from curate.seeds.steps import CheckSeeds, CodeFiles, DedupSeeds, ExpandPairs, SeedSources, SeedsByQuestion
 from curate.stage import StageContext, StagePlan, StepGroup
+from curate.storage import check_access, location
 
 GENERATED_NAME = "${rank}_chunk_${chunk_index}.jsonl.gz"
 
@@ -41,7 +40,8 @@ def plan(cfg: SeedsConfig, ctx: StageContext) -> StagePlan:
     if ext is not None:
         load_prompts(ext.prompt_dir)  # bad prompt files fail before launch
     network_mode(cfg.sandbox.network)  # so does a namespace this machine cannot give
-    missing = [p for p in cfg.code_paths if not os.path.exists(p)]
+    check_access(cfg.code_paths, "seeds.code_paths")
+    missing = [p for p in cfg.code_paths if not location(p).exists()]
     if missing:
         raise ConfigError(f"seeds.code_paths: not found: {', '.join(missing)}; give existing files or folders")
     generated, candidates = str(ctx.work_dir / "generated"), str(ctx.work_dir / "candidates")
@@ -53,8 +53,8 @@ def plan(cfg: SeedsConfig, ctx: StageContext) -> StagePlan:
     else:
         sources.append(LLMInferenceRunner(
             SeedRollout(ext.prompt_dir, ext.max_pairs), ext.llm, JsonlWriter(generated, output_filename=GENERATED_NAME),
-            checkpoints_dir=str(ctx.work_dir / "checkpoints"), generation_params=ext.sampling(),
-            records_per_chunk=ext.records_per_chunk, server_log_dir=str(ctx.logs_dir("seeds_generate") / "server"),
+            checkpoints_dir=str(ctx.checkpoints_dir), generation_params=ext.sampling(),
+            records_per_chunk=ext.records_per_chunk, server_log_dir=str(ctx.server_logs("seeds_generate")),
         ))
     expand = [JsonlReader(generated, glob_pattern=KEPT_GLOB, recursive=False),
               ExpandPairs(ext.llm.model_name if ext else "", ext.sampling() if ext else {}),

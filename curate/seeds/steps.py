@@ -10,7 +10,6 @@ Check group (the stage's accounted one): :class:`SeedsByQuestion` â†’ count in â
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
 
 from datatrove.data import Document, DocumentsPipeline
 from datatrove.pipeline.base import PipelineStep
@@ -24,6 +23,7 @@ from curate.seeds.config import ExtractionConfig, SandboxConfig, SeedChecks
 from curate.seeds.extract import parse_pairs, passages, selection_problem
 from curate.seeds.mine import mine
 from curate.seeds.sandbox import run_python
+from curate.storage import location, open_file
 
 SOURCE_META = ("url", "language")  # page metadata copied onto its seeds, besides its score
 
@@ -43,7 +43,8 @@ class CodeFiles(PipelineStep):
             yield from data
         for path, rel in list_input_files(self.paths, self.glob)[rank::world_size]:
             self.stat_update("code_files")
-            source = Path(path).read_text(encoding="utf-8", errors="replace")
+            with open_file(path, "rt", encoding="utf-8", errors="replace") as fh:
+                source = fh.read()
             yield Document(text=source, id=f"code/{rel}", metadata={"code_path": path})
 
 
@@ -202,7 +203,7 @@ class SeedsByQuestion(PipelineStep):
         self.folder = str(folder)
 
     def run(self, data: DocumentsPipeline = None, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
-        for path in sorted(Path(self.folder).glob(KEPT_GLOB)):
+        for path in sorted(location(self.folder).glob(KEPT_GLOB), key=str):
             for _, record in iter_jsonl(path):
                 text = record.get("text") or ""  # datatrove's writer leaves an empty text out
                 if int.from_bytes(question_key(text)[:8], "big") % world_size == rank:

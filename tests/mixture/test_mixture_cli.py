@@ -145,7 +145,7 @@ def test_epochs_above_the_ceiling_warn(corpus, tmp_path):
     ("mmlu", "NAME=PATH"),
     ("mmlu=/no/such/folder:0.5", "source folder(s) not found: mmlu: /no/such/folder"),
     ("mmlu={mmlu}:x", "weight 'x' is not a number"),
-    ("mmlu=s3://bucket/mmlu:0.5", "s3://bucket/mmlu is remote"),
+    ("mmlu=s3://curate-no-bucket/mmlu:0.5", "s3://curate-no-bucket/mmlu (mixture.sources.mmlu): "),  # pre-flight
 ])
 def test_bad_sources_stop_before_launch(corpus, tmp_path, source, message):
     result = run_mixture("-s", source.format(mmlu=corpus["mmlu"]), "--budget", "1M", "-o", str(tmp_path / "o"))

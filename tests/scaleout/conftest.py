@@ -1,5 +1,6 @@
-"""Fixtures of the scale-out tests: the Slurm cluster, a small sharded subset of the quickstart WARC, configs
-derived from the quickstart's, and the quickstart's local run (the reference the Slurm and Ray runs must equal)."""
+"""Fixtures of the scale-out tests: the Slurm cluster, the S3 server (moto), a small sharded subset of the quickstart
+WARC, configs derived from the quickstart's, and the quickstart's local run (the reference the Slurm, Ray and S3 runs
+must equal)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.warcwriter import WARCWriter
 
 from tests.cluster.fixture import slurm_cluster  # noqa: F401  (the session-scoped cluster)
+from tests.s3.fixture import s3_server  # noqa: F401  (the session-scoped moto server)
 from tests.scaleout.scaleout_helpers import QUICKSTART
 
 SHARDS, PAGES_PER_SHARD = 4, 6

@@ -12,8 +12,9 @@ from pathlib import Path
 
 from curate.report.page.collect import collect
 from curate.report.page.render import write_page
+from curate.storage import location
 
 
 def write_run_report(output: str | Path) -> Path:
     """Build ``<output>/report/index.html`` (the run's settings were recorded when it started); returns its path."""
-    return write_page(collect(Path(output)))
+    return write_page(collect(location(output)))

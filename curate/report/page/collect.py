@@ -18,6 +18,7 @@ from curate.report.page.docs import Sample, metadata_values, samples, subfolders
 from curate.report.page.settings import read_settings
 from curate.stages import names as stage_names
 from curate.status import GroupStatus, run_status
+from curate.storage import location
 
 
 @dataclass
@@ -89,7 +90,7 @@ _REPORTS = {"dedup": "report/dedup.json", "contamination": "report/contamination
 
 def collect(output: Path) -> RunView:
     """Read everything the page shows from ``output``; a CurateError when it holds no run record."""
-    output = Path(output)
+    output = location(output)
     record, statuses, _ = run_status(output)
     saved = _saved_funnel(output)
     names = sorted({g.stage for g in statuses} | set(saved), key=_stage_order)
@@ -117,7 +118,7 @@ def _stage_view(output: Path, name: str, groups: list[GroupStatus], record: dict
     """A stage's status, funnel and samples. Its funnel is summed again from the stats of its completed tasks;
     a stage of an earlier run into the same folder (absent from the run record) keeps its saved funnel entry."""
     view = StageView(name, groups)
-    log_dirs = [Path(g["log_dir"]) for g in record.get("groups", []) if g["stage"] == name and g.get("accounted")]
+    log_dirs = [location(g["log_dir"]) for g in record.get("groups", []) if g["stage"] == name and g.get("accounted")]
     if log_dirs:
         funnel = to_json([stage_funnel(name, log_dirs)])["stages"][0]
         counted = funnel["docs_in"] or funnel["kept"] or funnel["dropped"]

@@ -42,7 +42,7 @@ def iter_documents(folder: Path, pattern: str = KEPT_GLOB) -> Iterator[dict]:
         return
     for path in sorted(folder.glob(pattern)):
         try:
-            with gzip.open(path, "rt", encoding="utf-8", errors="replace") as fh:
+            with path.open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8", errors="replace") as fh:
                 for line in fh:
                     if line.strip():
                         yield json.loads(line)

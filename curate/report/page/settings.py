@@ -15,6 +15,7 @@ from pathlib import Path
 from curate.classify.sources import default_name
 from curate.errors import CurateError
 from curate.mixture.manifest import git_revision
+from curate.storage import location
 
 SETTINGS_FILE = Path("report") / "run_settings.json"
 PACKAGES = ("curate", "datatrove", "trafilatura", "py3langid", "fasttext-wheel", "datasketch", "numpy", "polars",
@@ -34,7 +35,7 @@ def environment() -> dict:
 
 def write_settings(output: Path, config: dict) -> Path:
     """Record the resolved ``config`` (a RunConfig dumped to JSON types) and the environment beside the report."""
-    path = Path(output) / SETTINGS_FILE
+    path = location(output) / SETTINGS_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
     now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
     path.write_text(json.dumps({"recorded": now, "config": config, **environment()}, indent=2))
@@ -42,7 +43,7 @@ def write_settings(output: Path, config: dict) -> Path:
 
 
 def read_settings(output: Path) -> dict | None:
-    path = Path(output) / SETTINGS_FILE
+    path = location(output) / SETTINGS_FILE
     return json.loads(path.read_text()) if path.is_file() else None
 
 
