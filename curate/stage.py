@@ -9,6 +9,7 @@ Folder conventions, all under the run's output folder (``ctx.output``):
 
 - ``<stage>/<rank>.jsonl.gz``: the documents the stage kept (``ctx.kept_dir(stage)``);
 - ``<stage>/rejected/<reason>/<rank>.jsonl.gz``: what it dropped (``ctx.rejects(stage)``);
+- ``<stage>/edits/<rule>/<rank>.jsonl.gz``: what it removed from the text of documents it kept (``ctx.edits(stage)``);
 - ``logs/<group>/``: datatrove's logging folder of each step group (stats, completions, per-rank logs);
 - ``report/``: the funnel and any stage reports.
 """
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
-from curate.accounting import KEPT_GLOB, Rejects
+from curate.accounting import KEPT_GLOB, Edits, Rejects
 
 if TYPE_CHECKING:
     from datatrove.pipeline.base import PipelineStep
@@ -70,6 +71,9 @@ class StageContext:
 
     def rejects(self, stage: str) -> Rejects:
         return Rejects(str(self.rejected_dir(stage)))
+
+    def edits(self, stage: str) -> Edits:
+        return Edits(str(self.output / stage / "edits"), stage=stage)
 
     def logs_dir(self, group: str) -> Path:
         return self.output / "logs" / group

@@ -27,6 +27,9 @@ def register(app: typer.Typer) -> None:
                          "c4, fineweb); 'none' for extraction and language ID only; default: all"),
         ] = None,
         no_language_id: Annotated[bool, typer.Option("--no-language-id", help="skip language identification")] = False,
+        extractor: Annotated[
+            str, typer.Option(help="main-text extractor: trafilatura, or resiliparse (faster, less precise)")
+        ] = "trafilatura",
         timeout: Annotated[float, typer.Option(help="per-page extraction time limit, seconds")] = 10.0,
         executor: ExecutorOpt = "local",
         tasks: TasksOpt = None,
@@ -35,9 +38,12 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Extract main text from crawl files (trafilatura), identify the language, apply heuristic filters.
 
-        Kept documents go to OUTPUT/extract/, dropped ones to OUTPUT/extract/rejected/<reason>/.
+        Kept documents go to OUTPUT/extract/, dropped ones to OUTPUT/extract/rejected/<reason>/, lines the filters
+        removed from kept documents to OUTPUT/extract/edits/<rule>/. The defaults are the config's.
         """
-        block: dict = {"trafilatura": {"timeout_s": timeout}}
+        block: dict = {"extractor": extractor}
+        if extractor in ("trafilatura", "resiliparse"):  # another name: the config check names the allowed ones
+            block[extractor] = {"timeout_s": timeout}
         if no_language_id:
             block["language"] = None
         elif languages and languages.strip() == "all":

@@ -1,4 +1,5 @@
-"""Plan of the extract stage: read → count → URL filter → trafilatura → language ID → text filters → keep."""
+"""Plan of the extract stage: read → count → URL filter → trafilatura (or Resiliparse) → language ID → text filters
+→ keep. Lines the text filters remove from kept pages go to ``extract/edits/<rule>/``."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ STAGE = "extract"
 
 
 def plan(cfg: ExtractConfig, ctx: StageContext) -> StagePlan:
-    rejects = ctx.rejects(STAGE)
+    rejects, edits = ctx.rejects(STAGE), ctx.edits(STAGE)
     # the URL filter needs only the URL: it runs before extraction, so blocked pages cost no trafilatura call
     url_filters = [f for f in cfg.filters if f.name == "url"]
     text_filters = [f for f in cfg.filters if f.name != "url"]
@@ -23,12 +24,12 @@ def plan(cfg: ExtractConfig, ctx: StageContext) -> StagePlan:
         ctx.reader(rejects, max_bytes=cfg.max_page_bytes) if ctx.upstream is None else ctx.reader(rejects),
         CountIn(),
         *build_filters(url_filters, rejects),
-        ExtractText(cfg.trafilatura, cfg.content, cfg.min_text_chars, rejects),
+        ExtractText(getattr(cfg, cfg.extractor), cfg.content, cfg.min_text_chars, rejects),
     ]
     if cfg.language is not None:
         steps.append(LanguageId(cfg.language, rejects))
-    steps.extend(build_filters(text_filters, rejects))
-    steps.append(KeepWriter(str(ctx.kept_dir(STAGE)), rejects, stage=STAGE, run_id=ctx.run_id))
+    steps.extend(build_filters(text_filters, rejects, edits))
+    steps.append(KeepWriter(str(ctx.kept_dir(STAGE)), rejects, stage=STAGE, run_id=ctx.run_id, edits=edits))
     return StagePlan([StepGroup(STAGE, steps)], finalize=partial(summarize_input_problems, ctx))
 
 

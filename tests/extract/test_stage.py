@@ -132,7 +132,7 @@ def run_step_in_process(tmp_path, docs, timeout_s=5.0):
 
 
 def test_timeout_crash_and_error_reasons(tmp_path, monkeypatch):
-    real = extract_steps._trafilatura_extract
+    real = extract_steps.EXTRACTORS["trafilatura"]
 
     def misbehaving(html, options):
         if "SLOW" in html:
@@ -143,7 +143,7 @@ def test_timeout_crash_and_error_reasons(tmp_path, monkeypatch):
             raise RuntimeError("parser exploded")
         return real(html, options)
 
-    monkeypatch.setattr(extract_steps, "_trafilatura_extract", misbehaving)
+    monkeypatch.setitem(extract_steps.EXTRACTORS, "trafilatura", misbehaving)
     pages = {f"p{i}": f"<html><body><p>{marker} {ENGLISH}</p></body></html>"
              for i, marker in enumerate(["ok", "SLOW", "ok", "CRASH", "RAISE", "ok"])}
     passed = run_step_in_process(tmp_path, pages, timeout_s=2.0)
