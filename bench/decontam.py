@@ -1,163 +1,60 @@
-"""Benchmark of the decontam stage against a plain GPT-3-style 13-gram matcher, in the same run.
+"""Benchmark of the decontam stage against a plain GPT-3-style 13-gram matcher built from the same items, in one run.
 
-    .venv/bin/python bench/decontam.py [--data ../shared/data] [--per-variant 100] [--fuzzy]
+    .venv/bin/python bench/decontam.py [--data ../shared/data] [--per-cell 200] [--split heldout] [--sweep] [--fuzzy]
 
-Real pages (../shared/data/trafilatura-eval, main text extracted with trafilatura, cached under ~/.cache/curate)
-receive benchmark items from every test set in ../shared/data, in the variants of issue 5: verbatim question +
-answer, question only, reformatted (case, punctuation, whitespace, markdown), partial (a contiguous 60% of a
-question of 30+ words), short items (questions under 13 words), code (a HumanEval prompt + solution in a blog
-post); plus, for the threshold sweep and the ``--fuzzy`` LSH Ensemble pass, copies with a typo every 10 or 12 words
-(no 13-gram survives) and short items with one typo. Clean pages and hard
-negatives (stock phrases, licence boilerplate, MMLU's templates with new content) measure false positives.
+Every test set in ../shared/data is indexed whole. The cases come from the held-out half of each test set (see
+bench/decontam_cases.py: a salted hash splits each test set, and the design and thresholds only ever saw the other
+half): up to ``--per-cell`` items per variant and benchmark, each injected into a real page of the held-out half, in
+the forms quiz, homework and flash-card sites publish them: the stem only, the stem + the answer's text, the item
+verbatim (lettered options and "Answer: C", or question + solution), the same reformatted (case, punctuation,
+whitespace, markdown), a contiguous 60% of a long stem, short items (stem + answer under 13 words) and, for
+multiple-choice items, other option layouts ((a), a), 1., bullets, none; one per line or inline; shuffled; the answer
+as a letter or as text). Recall counts a document only when the injected item itself is among its contaminated hits.
 
-Printed: recall per variant and false-positive rate for ours and the plain matcher; index build time and size;
-scan MB/s on one core for both and their ratio; the 7-gram ratio distribution behind the default thresholds.
+Negatives: every clean real page of the held-out half (trafilatura-eval, OpenStax, FineWeb-Edu) and hard negatives
+(bench/decontam_negatives.py: train/dev quiz items, stock quiz stems, common facts, single options, licence text,
+code, number tables) inserted into real pages.
+
+Printed: index build time and size for each test set and for all of them; recall per variant x benchmark, ours
+beside the plain matcher's; false positives per kind; the unit that decided each hit; scan MB/s on one core for both
+(alternating rounds) and their ratio. ``--sweep`` adds the 7-gram ratio sweep behind the default thresholds (on the
+design half), ``--fuzzy`` the LSH Ensemble pass; ``--split design`` runs everything on the design half.
 """
 
 from __future__ import annotations
 
 import argparse
-import gzip
-import json
 import os
 import random
 import re
+import shutil
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+sys.path[:0] = [str(REPO), str(Path(__file__).parent)]
 
-from curate.benchmarks import load_benchmark  # noqa: E402
+import decontam_cases as cases  # noqa: E402
+
 from curate.decontam import Decontaminator, Thresholds, build_index  # noqa: E402
-from curate.decontam.ngrams import normalize  # noqa: E402
 
-BENCHMARKS = [("gsm8k", "gsm8k/test.jsonl"), ("humaneval", "human-eval"), ("mbpp", "mbpp"), ("mmlu", "mmlu"),
-              ("math", "math-test"), ("math500", "math500"), ("arc", "arc-challenge/ARC-Challenge-Test.jsonl")]
-HARD_NEGATIVES = [
-    "Which of the following is true?\nA. All of the above\nB. None of the above\nC. Both A and B\nD. Neither",
-    "Let's think step by step. First, we need to find the total number of items, then divide by two.",
-    "Permission is hereby granted, free of charge, to any person obtaining a copy of this software and associated "
-    "documentation files (the \"Software\"), to deal in the Software without restriction, including without "
-    "limitation the rights to use, copy, modify, merge, publish, distribute, sublicense, and/or sell copies.",
-    "Licensed under the Apache License, Version 2.0 (the \"License\"); you may not use this file except in "
-    "compliance with the License. Unless required by applicable law or agreed to in writing, software is "
-    "distributed on an \"AS IS\" BASIS, WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND.",
-    "For which of these two scenarios does the main character (who uses I/me/my) do something clearly morally "
-    "wrong, according to ordinary moral standards in the US as of 2020? Scenario 1 | I painted my neighbour's "
-    "fence purple while she slept. Scenario 2 | I returned the library book a week early.",
-    "This question refers to the following information. The harbour of Valparaiso was rebuilt twice in the "
-    "nineteenth century, and the merchants' guild paid for the second breakwater.",
-    "Write a python function to count how many umbrellas were forgotten on the tram this week.",
-    "Answer the following question. Explain your reasoning and put the final answer in a box.",
-]
-
-
-def extracted_pages(data: Path) -> list[dict]:
-    """Main text of every trafilatura-eval page (extracted once, then cached)."""
-    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "curate" / "trafilatura_eval_text.jsonl"
-    if cache.is_file():
-        return [json.loads(line) for line in cache.open(encoding="utf-8")]
-    import trafilatura
-
-    root = data / "trafilatura-eval"
-    pages = []
-    for url, entry in json.loads((root / "evaldata.json").read_text()).items():
-        html = gzip.open(root / "html" / f"{entry['file']}.gz", "rb").read().decode("utf-8", "replace")
-        text = trafilatura.extract(html, include_comments=False, include_tables=True)
-        if text and len(text) > 200:
-            pages.append({"url": url, "text": text})
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    cache.write_text("".join(json.dumps(p) + "\n" for p in pages), encoding="utf-8")
-    return pages
-
-
-def insert(page: str, snippet: str, rng: random.Random) -> str:
-    """``snippet`` as its own paragraph at a random paragraph boundary of ``page``."""
-    paras = page.split("\n")
-    at = rng.randrange(len(paras) + 1)
-    return "\n".join(paras[:at] + ["", snippet, ""] + paras[at:])
-
-
-def reformat(text: str, rng: random.Random) -> str:
-    """Case, punctuation, whitespace and markdown changes together: what copy-paste and re-rendering do."""
-    text = rng.choice([str.upper, str.title, str.swapcase, str.lower])(text)
-    text = re.sub(r"[.,;:?!]", lambda m: rng.choice(["", " ", m.group(0) * 2, " — "]), text)
-    words = text.split()
-    for i in range(len(words)):
-        r = rng.random()
-        if r < 0.08:
-            words[i] = f"**{words[i]}**"
-        elif r < 0.12:
-            words[i] = f"_{words[i]}_"
-        elif r < 0.2:
-            words[i] = words[i] + "\n"
-    return "### Question\n\n> " + "  ".join(words).replace("\n  ", "\n- ")
-
-
-def noisy(text: str, rng: random.Random, every: int = 12) -> str:
-    """One typo (two letters swapped, or one dropped) every ``every`` words."""
-    words = text.split()
-    for i in range(rng.randrange(every), len(words), every):
-        w = words[i]
-        words[i] = (w[1] + w[0] + w[2:]) if len(w) > 2 and rng.random() < 0.5 else (w[:-1] or "x") + "q"
-    return " ".join(words)
-
-
-def n_words(text: str) -> int:
-    return len(normalize(text).split())
-
-
-def make_cases(items, pages, rng, per_variant: int, with_fuzzy: bool) -> dict[str, list[tuple[str, object]]]:
-    """variant → [(document text, injected item or None)]."""
-    long_q = [it for it in items if n_words(it.question) >= 30]
-    short = [it for it in items if 3 <= n_words(it.question) < 13]
-    code = [it for it in items if it.benchmark == "humaneval"]
-    page = lambda: rng.choice(pages)["text"]  # noqa: E731
-
-    def partial(it):
-        words = it.question.split()
-        k = int(len(words) * 0.6)
-        start = rng.randrange(len(words) - k + 1)
-        return " ".join(words[start:start + k])
-
-    def blog(it):
-        return (f"I finally solved this one today. The task:\n\n```python\n{it.question}{it.answer}```\n\n"
-                "It runs in linear time, which was good enough for me.")
-
-    makers = {
-        "verbatim": (items, lambda it: f"{it.question}\n{it.answer}"),
-        "question_only": (items, lambda it: it.question),
-        "reformatted": (items, lambda it: reformat(f"{it.question}\n{it.answer}", rng)),
-        "partial_60pct": (long_q, partial),
-        "short_items": (short, lambda it: it.question),
-        "code_blog": (code, blog),
-    }
-    # for the threshold sweep (not targets): copies that only the 7-gram ratio (or the fuzzy pass) can see
-    makers["sweep:noisy_12"] = (long_q, lambda it: noisy(it.question, rng))
-    makers["sweep:scattered_10"] = (long_q, lambda it: noisy(it.question, rng, every=10))
-    makers["sweep:short_1_typo"] = (short, lambda it: noisy(it.question, rng, every=max(3, n_words(it.question))))
-    cases = {}
-    for name, (pool, make) in makers.items():
-        chosen = rng.sample(pool, min(per_variant, len(pool)))
-        cases[name] = [(insert(page(), make(it), rng), it) for it in chosen]
-    cases["clean"] = [(p["text"], None) for p in pages]
-    cases["hard_negative"] = [(insert(page(), neg, rng), None) for neg in HARD_NEGATIVES for _ in range(25)]
-    return cases
+BATCH = 64
 
 
 class PlainMatcher:
-    """GPT-3-style: lower case, punctuation stripped, whitespace words; any shared 13-gram string is a hit."""
+    """GPT-3-style: lower case, punctuation stripped, whitespace words; any shared 13-gram string is a hit. It holds
+    the 13-grams of every text of every item: the prompt with its options, the answer and the solution."""
 
     _PUNCT = re.compile(r"[^\w\s]+")
 
     def __init__(self, items):
         self.grams = set()
         for it in items:
-            for text in (it.question, it.answer):
+            for text in (it.prompt, it.answer, it.solution):
                 words = self._PUNCT.sub(" ", text.lower()).split()
                 self.grams.update(" ".join(words[i:i + 13]) for i in range(len(words) - 12))
 
@@ -166,136 +63,181 @@ class PlainMatcher:
         return any(" ".join(words[i:i + 13]) in self.grams for i in range(len(words) - 12))
 
 
-def same_item(hit_question: str, item) -> bool:
-    return normalize(hit_question) == normalize(item.question)
+def identity(question: str, options) -> tuple:
+    """An item's stem and options, normalized: identical items of two test sets (MATH-500 in MATH) count as one."""
+    return " ".join(cases.words(question)), tuple(" ".join(cases.words(o)) for o in options)
 
 
-def evaluate_ours(dc: Decontaminator, docs: list[tuple[str, object]]) -> list[bool]:
-    """Per document: flagged contaminated (and, for an injection, the injected item is among the hits)."""
-    out = []
-    for i in range(0, len(docs), 64):
-        batch = docs[i:i + 64]
+def ours(dc: Decontaminator, docs: list[tuple[str, object]]) -> tuple[list[bool], Counter]:
+    """Per document: flagged contaminated (for an injection: with the injected item, or an identical one, among the
+    hits); and the units that decided those hits."""
+    flags, units = [], Counter()
+    for i in range(0, len(docs), BATCH):
+        batch = docs[i:i + BATCH]
         for (_, item), res in zip(batch, dc.check_many([t for t, _ in batch])):
             hits = [h for h in res.hits if h.verdict == "contaminated"]
-            ok = bool(hits) if item is None else any(same_item(dc.index.items[h.item]["question"], item)
-                                                      for h in hits)
-            out.append(ok)
-    return out
+            if item is not None:
+                want = identity(item.question, item.options)
+                hits = [h for h in hits if (h.benchmark, h.item_id) == (item.benchmark, item.item_id)
+                        or identity(dc.index.items[h.item]["question"], dc.index.items[h.item]["options"]) == want]
+            flags.append(bool(hits))
+            units.update(h.unit for h in hits[:1])
+    return flags, units
 
 
-def threshold_sweep(index_dir: Path, cases: dict) -> list[str]:
-    """Recall and false positives if the contaminated 7-gram ratio threshold were t (the data behind the default)."""
-    probe = Decontaminator(str(index_dir), Thresholds(1.0, 0.01, 1), with_spans=False)
-    per_doc = {}
-    names = ("short_items", "sweep:short_1_typo", "sweep:noisy_12", "sweep:scattered_10", "clean", "hard_negative")
-    for name in names:
-        scores = []
-        for res in probe.check_many([t for t, _ in cases[name]]):
-            exact = any(h.matches_13 or h.short_match for h in res.hits)
-            scores.append(np.inf if exact else max((h.ratio_7 for h in res.hits), default=0.0))
-        per_doc[name] = np.array(scores)
-    negatives = np.concatenate([per_doc["clean"], per_doc["hard_negative"]])
-    head = ["short", "short, 1 typo", "typo every 12", "typo every 10"]
-    lines = ["share of documents whose max 7-gram ratio (or a 13-gram / whole-question match) reaches t:",
-             "threshold  " + "  ".join(f"{h:>13}" for h in head) + "  negatives (FP)"]
-    for t in (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1.0):
-        cols = [np.mean(per_doc[n] >= t) for n in names[:4]]
-        fp = np.mean(negatives >= t) * 100
-        lines.append(f"{t:9.1f}  " + "  ".join(f"{c:13.3f}" for c in cols) + f"  {fp:13.2f}%")
-    finite = negatives[np.isfinite(negatives)]
-    lines.append(f"negatives' max ratio: p50 {np.percentile(finite, 50):.3f}, p99 {np.percentile(finite, 99):.3f}, "
-                 f"max {finite.max():.3f}")
-    return lines
-
-
-def best_mb_per_s(fn, texts: list[str], reps: int) -> float:
-    size = sum(len(t.encode("utf-8")) for t in texts) / 1e6
-    best = float("inf")
-    for _ in range(reps):
+def build_report(items, work: Path) -> tuple[Decontaminator, PlainMatcher]:
+    """Index each test set alone, then all of them, printing build time and size beside the plain matcher's."""
+    print("index build (each test set alone, then all together), beside the plain matcher's 13-gram set:")
+    for bench, _ in cases.BENCHMARKS + [("all", None)]:
+        mine = items if bench == "all" else [it for it in items if it.benchmark == bench]
         t0 = time.perf_counter()
-        fn(texts)
-        best = min(best, time.perf_counter() - t0)
-    return size / best
+        build_index(mine, work / f"ix-{bench}")
+        built = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        plain = PlainMatcher(mine)
+        plain_s = time.perf_counter() - t0
+        dc = Decontaminator(str(work / f"ix-{bench}"))
+        print(f"  {bench:10} {len(mine):6d} items, units {dc.index.meta['units']}: {built:5.1f} s, "
+              f"{dc.index.size_bytes() / 1e6:6.1f} MB (plain: {plain_s:4.1f} s, ratio {built / plain_s:.2f}x)")
+    print(f"  allow-listed n-grams: {dc.index.meta['allowlisted']}")
+    return dc, plain
 
 
-def speed(dc: Decontaminator, plain: PlainMatcher, texts: list[str], reps: int) -> tuple[float, float]:
-    """Scan MB/s on one core (best of ``reps``, interleaved so both see the same machine load)."""
-    def ours(ts):
-        for i in range(0, len(ts), 64):
-            dc.check_many(ts[i:i + 64])
+def recall_table(dc, plain, positives: dict) -> None:
+    benches = [b for b, _ in cases.BENCHMARKS]
+    print("\nrecall, ours / plain 13-gram (documents), per variant and benchmark:")
+    print(f"{'variant':14}" + "".join(f"{b:>19}" for b in benches) + f"{'min ours':>10}{'target':>8}")
+    for name, per_bench in positives.items():
+        cells, worst, units = [], 1.0, Counter()
+        for b in benches:
+            docs = per_bench[b]
+            if not docs:
+                cells.append(f"{'n/a':>19}")
+                continue
+            flags, u = ours(dc, docs)
+            units.update(u)
+            mine, theirs = np.mean(flags), np.mean([plain.hit(t) for t, _ in docs])
+            worst = min(worst, mine)
+            cells.append(f"{mine:7.3f} /{theirs:6.3f} ({len(docs):3d})")
+        target = cases.TARGETS.get(name)
+        mark = "" if target is None else f"{target:8.2f}" + (" ok" if worst >= target else " MISSED")
+        print(f"{name:14}" + "".join(cells) + f"{worst:10.3f}{mark}")
+        print(f"{'':14}  deciding units: {dict(units.most_common())}")
 
-    def theirs(ts):
-        for t in ts:
+
+def fp_table(dc: Decontaminator, plain, negatives: dict, set_aside: int) -> None:
+    names = ["ours", "plain 13-gram"]
+    print(f"\nfalse positives (documents flagged contaminated); {set_aside} negatives holding a test item's own "
+          "text were set aside:")
+    print(f"  {'kind':32} {'docs':>5}" + "".join(f"{n:>28}" for n in names))
+    totals = np.zeros(len(names) + 1, int)
+    for kind, docs in negatives.items():
+        counts = [sum(ours(dc, docs)[0]), sum(plain.hit(t) for t, _ in docs)]
+        totals += [len(docs), *counts]
+        print(f"  {kind:32} {len(docs):5d}" + "".join(f"{c:28d}" for c in counts))
+    print(f"  {'all negatives':32} {totals[0]:5d}" + "".join(f"{c:20d} ({100 * c / totals[0]:.2f}%)"
+                                                            for c in totals[1:]) + "   target <= 0.50%")
+
+
+def negative_docs(data: Path, items, split: str, hosts: list[str], rng: random.Random) -> tuple[dict, int]:
+    """kind → [(document, None)]: the clean pages of ``split`` and its hard negatives inserted into real pages,
+    less those that hold a test item's own text (returned as a count)."""
+    truth = cases.TestText(items)
+    pages = cases.clean_pages(data, split)
+    kept = [p for p in pages if not truth.held_by(p["text"])]
+    negatives = {f"clean: {src}": [(p["text"], None) for p in kept if p["source"] == src]
+                 for src in ("trafilatura-eval", "openstax", "fineweb-edu")}
+    for kind, snippet in cases.hard_negatives(data, items, truth, split, rng):
+        negatives.setdefault(f"hard: {kind}", []).append((cases.insert(rng.choice(hosts), snippet, rng), None))
+    return negatives, len(pages) - len(kept)
+
+
+def speed(dc, plain, texts: list[str], rounds: int) -> None:
+    """Scan MB per CPU-second on one core, the two scanners in alternating rounds (best round of each)."""
+    size = sum(len(t.encode()) for t in texts) / 1e6
+    dc.check_many(texts[:BATCH])  # open the memory-mapped index and load the items once, as a worker does
+    best = [float("inf"), float("inf")]
+    for _ in range(rounds):
+        t0 = time.process_time()
+        for i in range(0, len(texts), BATCH):
+            dc.check_many(texts[i:i + BATCH])
+        best[0] = min(best[0], time.process_time() - t0)
+        t0 = time.process_time()
+        for t in texts:
             plain.hit(t)
+        best[1] = min(best[1], time.process_time() - t0)
+    print(f"\nscan, one core, {size:.1f} MB of real pages, best of {rounds} alternating rounds (CPU time): ours "
+          f"{size / best[0]:.2f} MB/s (13-gram + 7-gram ratio + whole stems + parts + spans), plain 13-gram matcher "
+          f"{size / best[1]:.2f} MB/s, ratio {best[1] / best[0]:.2f}x (target >= 2x)")
 
-    ours(texts[:64])  # open the memory-mapped index and load the items once, as a worker does
-    results = [(best_mb_per_s(ours, texts, 1), best_mb_per_s(theirs, texts, 1)) for _ in range(reps)]
-    return max(r[0] for r in results), max(r[1] for r in results)
+
+def sweep(dc: Decontaminator, items, negatives: list[str], hosts: list[str], per_cell: int,
+          rng: random.Random) -> None:
+    """Share of documents contaminated if ``contaminated_ratio`` were t (the other rules unchanged), on the design
+    half: copies only the 7-gram ratio can see, and the negatives. The data behind the default threshold."""
+    pos = cases.positives(items, hosts, "design", per_cell, rng, cases.SWEEP)
+    texts = {name: [t for b in per_bench.values() for t, _ in b] for name, per_bench in pos.items()}
+    texts["negatives"] = negatives
+    print(f"\nthreshold sweep on the DESIGN half ({len(negatives)} negatives): share of documents contaminated "
+          "if contaminated_ratio were t")
+    print("threshold" + "".join(f"{n:>15}" for n in texts))
+    for t in (0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1.0):
+        probe = Decontaminator(dc.index_dir, Thresholds(t, min(t, 0.15)), with_spans=False)
+        shares = [np.mean(ours(probe, [(x, None) for x in docs])[0]) for docs in texts.values()]
+        print(f"{t:9.1f}" + "".join(f"{v:15.3f}" for v in shares[:-1]) + f"{shares[-1]:14.2%}")
 
 
-def fuzzy_eval(index_dir: Path, items, cases: dict) -> list[str]:
+def fuzzy_report(index_dir: Path, items, hosts: list[str], negatives: list[str], args, rng: random.Random) -> None:
+    """The optional LSH Ensemble pass: recall on copies with a typo every 12 words, false positives, speed."""
     from curate.decontam.fuzzy import FuzzyMatcher, build_fuzzy
 
     t0 = time.perf_counter()
     build_fuzzy([(i, it.question) for i, it in enumerate(items)], index_dir, 0.7, 24)
     built = time.perf_counter() - t0
     fm = FuzzyMatcher(str(index_dir), 24)
-    noisy_docs = cases["sweep:noisy_12"]
-    found = [any(same_item(items[h.item].question, it) for h in fm.check(t)) for t, it in noisy_docs]
-    negatives = cases["clean"][:200] + cases["hard_negative"][:100]
+    noisy = cases.positives(items, hosts, args.split, args.per_cell, rng, {"noisy": cases.SWEEP["typo every 12"]})
+    docs = [d for per_bench in noisy["noisy"].values() for d in per_bench]
+    want = [identity(it.question, it.options) for _, it in docs]
+    found = [any(identity(items[h.item].question, items[h.item].options) == w for h in fm.check(t))
+             for (t, _), w in zip(docs, want)]
+    sample = rng.sample(negatives, min(300, len(negatives)))
     t0 = time.perf_counter()
-    fps = [bool(fm.check(t)) for t, _ in negatives]
-    mb = sum(len(t.encode()) for t, _ in negatives) / 1e6 / (time.perf_counter() - t0)
-    return [f"fuzzy pass (LSH Ensemble, containment 0.7, 24-word windows): built in {built:.1f} s; recall on noisy "
-            f"copies {np.mean(found):.3f}; FP rate {np.mean(fps) * 100:.2f}% on {len(negatives)} negatives; "
-            f"{mb:.2f} MB/s"]
+    fps = [bool(fm.check(t)) for t in sample]
+    mb = sum(len(t.encode()) for t in sample) / 1e6 / (time.perf_counter() - t0)
+    print(f"\nfuzzy pass (LSH Ensemble, containment 0.7, 24-word windows): built in {built:.1f} s; recall on "
+          f"{len(docs)} copies with a typo every 12 words {np.mean(found):.3f}; FP {np.mean(fps):.2%} on "
+          f"{len(sample)} negatives; {mb:.2f} MB/s")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
-    ap.add_argument("--per-variant", type=int, default=100, help="injected documents per variant")
-    ap.add_argument("--reps", type=int, default=3, help="timing repetitions (best kept)")
+    ap.add_argument("--per-cell", type=int, default=200, help="injected documents per variant and benchmark")
+    ap.add_argument("--split", choices=("heldout", "design"), default="heldout")
+    ap.add_argument("--rounds", type=int, default=5, help="alternating timing rounds")
+    ap.add_argument("--seed", type=int, default=12)
+    ap.add_argument("--sweep", action="store_true", help="also print the 7-gram ratio sweep (design half)")
     ap.add_argument("--fuzzy", action="store_true", help="also evaluate the LSH Ensemble pass (slow)")
-    ap.add_argument("--seed", type=int, default=5)
     args = ap.parse_args()
     rng = random.Random(args.seed)
-    items = [it for name, rel in BENCHMARKS for it in load_benchmark(name, args.data / rel)]
-    pages = extracted_pages(args.data)
-    index_dir = Path(os.environ.get("TMPDIR", "/tmp")) / f"curate-bench-decontam-{os.getpid()}"
-    t0 = time.perf_counter()
-    build_index(items, index_dir)
-    build_s = time.perf_counter() - t0
-    dc = Decontaminator(str(index_dir))
-    t0 = time.perf_counter()
-    plain = PlainMatcher(items)
-    plain_build_s = time.perf_counter() - t0
-    size_mb = dc.index.size_bytes() / 1e6
-    print(f"index: {len(items)} items from {len(BENCHMARKS)} benchmarks; built in {build_s:.1f} s "
-          f"(plain matcher's 13-gram set: {plain_build_s:.1f} s, ratio {build_s / plain_build_s:.2f}x); "
-          f"{size_mb:.1f} MB on disk; {dc.index.meta['allowlisted']} allow-listed n-grams")
-    cases = make_cases(items, pages, rng, args.per_variant, args.fuzzy)
-    print(f"\n{'variant':15} {'docs':>5} {'ours':>7} {'plain 13-gram':>14}   (recall; FP rate for negatives)")
-    for name, docs in cases.items():
-        if name.startswith("sweep:"):
-            continue
-        ours = np.mean(evaluate_ours(dc, docs))
-        theirs = np.mean([plain.hit(t) for t, _ in docs])
-        print(f"{name:15} {len(docs):5d} {ours:7.3f} {theirs:14.3f}")
-    negatives = cases["clean"] + cases["hard_negative"]
-    fp_ours = np.mean(evaluate_ours(dc, negatives)) * 100
-    fp_plain = np.mean([plain.hit(t) for t, _ in negatives]) * 100
-    print(f"{'FP rate (all)':15} {len(negatives):5d} {fp_ours:6.2f}% {fp_plain:13.2f}%")
-    print("\n" + "\n".join(threshold_sweep(index_dir, cases)))
-    texts = [p["text"] for p in pages]
-    ours_mb, plain_mb = speed(dc, plain, texts, args.reps)
-    total_mb = sum(len(t.encode()) for t in texts) / 1e6
-    print(f"\nscan, one core, {total_mb:.1f} MB of real pages: ours {ours_mb:.2f} MB/s "
-          f"(full hybrid: 13-gram + 7-gram ratio + short items + spans), plain 13-gram matcher {plain_mb:.2f} MB/s, "
-          f"ratio {ours_mb / plain_mb:.2f}x")
+    work = Path(os.environ.get("TMPDIR", "/tmp")) / f"curate-bench-decontam-{os.getpid()}"
+    items = cases.load_items(args.data)
+    print(f"split: items, pages and negatives of the {args.split} half (salt {cases.SPLIT_SALT!r}); seed {args.seed}")
+    dc, plain = build_report(items, work)
+    pages = cases.clean_pages(args.data, args.split)
+    hosts = [p["text"] for p in pages if p["source"] != "openstax"]
+    recall_table(dc, plain, cases.positives(items, hosts, args.split, args.per_cell, rng))
+    negatives, set_aside = negative_docs(args.data, items, args.split, hosts, rng)
+    fp_table(dc, plain, negatives, set_aside)
+    speed(dc, plain, hosts, args.rounds)
+    if args.sweep:
+        design = cases.clean_pages(args.data, "design")
+        design_hosts = [p["text"] for p in design if p["source"] != "openstax"]
+        design_negs, _ = negative_docs(args.data, items, "design", design_hosts, rng)
+        sweep(dc, items, [t for docs in design_negs.values() for t, _ in docs], design_hosts, args.per_cell, rng)
     if args.fuzzy:
-        print("\n" + "\n".join(fuzzy_eval(index_dir, items, cases)))
-
+        fuzzy_report(work / "ix-all", items, hosts, [t for docs in negatives.values() for t, _ in docs], args, rng)
+    shutil.rmtree(work, ignore_errors=True)
 
 if __name__ == "__main__":
     main()

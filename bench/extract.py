@@ -224,7 +224,7 @@ def datatrove_pipeline(tmp: Path, name: str, language_id: bool):
         url = filters.URLFilter()
         url.tldextractor = TLDExtract(suffix_list_urls=())  # offline, as in curate
         extractor = Trafilatura(favour_precision=False, deduplicate=False, timeout=10.0, include_tables=True)
-        lid = [LanguageId(LanguageIdConfig(), rejects=None)] if language_id else []
+        lid = [LanguageId(LanguageIdConfig())] if language_id else []
         steps = [WarcReader(str(warc.parent), glob_pattern=warc.name), url, extractor, *lid,
                  filters.GopherRepetitionFilter(), filters.GopherQualityFilter(),
                  filters.C4QualityFilter(filter_no_terminal_punct=False), filters.FineWebQualityFilter(),

@@ -19,14 +19,18 @@ from __future__ import annotations
 
 import difflib
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from datatrove.data import Document, DocumentsPipeline
 from datatrove.pipeline.base import PipelineStep
 from datatrove.pipeline.filters.base_filter import BaseFilter, get_filter_result
 from datatrove.pipeline.writers.jsonl import JsonlWriter
 from datatrove.utils.batching import batched
+
+from curate.jsonio import write_json_atomic
 
 STAT_IN = "funnel_in"
 STAT_IN_BYTES = "funnel_in_bytes"
@@ -148,16 +152,35 @@ def removed_lines(rule: str, before: str, after: str) -> list[TextEdit]:
 
 
 class CountIn(PipelineStep):
-    """Counts the documents (and their bytes) entering a stage. Put it right after the stage's reader."""
+    """Counts the documents (and their bytes) entering a stage. Put it right after the stage's reader.
+
+    With ``progress_dir``, it also keeps ``<progress_dir>/<rank>.json`` (``{"docs", "bytes"}``) up to date, at most
+    every ``every_s`` seconds and at the end of the task: what the console shows while a run goes on.
+    """
 
     name = "📥 count in"
     type = "📊 - FUNNEL"
 
+    def __init__(self, progress_dir: str | None = None, every_s: float = 1.0):
+        super().__init__()
+        self.progress_dir, self.every_s = progress_dir, every_s
+
     def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
+        docs = size = 0
+        last = time.monotonic()
         for doc in data:
+            docs, size = docs + 1, size + text_bytes(doc)
             self.stat_update(STAT_IN)
             self.stat_update(STAT_IN_BYTES, value=text_bytes(doc))
+            if self.progress_dir and time.monotonic() - last >= self.every_s:
+                self._write_progress(rank, docs, size)
+                last = time.monotonic()
             yield doc
+        if self.progress_dir:
+            self._write_progress(rank, docs, size)
+
+    def _write_progress(self, rank: int, docs: int, size: int) -> None:
+        write_json_atomic(Path(self.progress_dir) / f"{rank:05d}.json", {"docs": docs, "bytes": size})
 
 
 class DropFilter(BaseFilter):
@@ -166,15 +189,18 @@ class DropFilter(BaseFilter):
     Subclasses implement ``filter(doc) -> bool | tuple[bool, str]`` (or ``filter_batch``) exactly as for datatrove's
     ``BaseFilter``; a drop without a reason is recorded under ``default_reason``. A subclass that changes the text of
     a document calls :meth:`note_edit` for each rule that removed something: the edit is written to ``edits`` (and
-    counted) if the step keeps the document, so every change to a kept document's text can be read back.
+    counted) if the step keeps the document, so every change to a kept document's text can be read back. The
+    stage's :class:`Rejects` and :class:`Edits` are given by the framework
+    (:meth:`curate.stage.StageContext.accounted`), never by the stage.
     """
 
     default_reason = "filtered"
 
-    def __init__(self, rejects: Rejects | None, batch_size: int = 1, edits: Edits | None = None):
+    def __init__(self, batch_size: int = 1):
         super().__init__(exclusion_writer=None, batch_size=batch_size)
-        self.rejects = rejects
-        self.edits = edits
+        # the stage's, given by StageContext.accounted; None: drops and edits go unrecorded
+        self.rejects: Rejects | None = None
+        self.edits: Edits | None = None
         self._pending_edits: list[tuple[Document, TextEdit]] = []
 
     def note_edit(self, doc: Document, edit: TextEdit) -> None:
@@ -224,15 +250,13 @@ class DatatroveFilter(DropFilter):
         self,
         inner: BaseFilter | Callable[[], BaseFilter],
         prefix: str,
-        rejects: Rejects | None,
         requires: str | None = None,
-        edits: Edits | None = None,
-        explain: Callable[[str, str], list[TextEdit]] | None = None,
+        explain: Callable[[str, str], list[TextEdit] | None] | None = None,
         name: str | None = None,
         keep_text: bool = False,
     ):
         self.name = f"{prefix} ({name or inner.name})"  # before PipelineStep.__init__, which names the stats after it
-        super().__init__(rejects, edits=edits)
+        super().__init__()
         self.inner = inner
         self.prefix = prefix
         self.requires = requires

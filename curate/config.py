@@ -1,31 +1,26 @@
 """The typed run configuration: one YAML file parsed into pydantic models before anything is launched.
 
 A config has four parts: ``name`` and ``output`` (where the run writes), ``input`` (what the first stage reads),
-``executor`` (local, slurm or ray, with their settings) and one optional block per stage (``extract``, ``dedup``,
-``score``, ``decontam``, ``rewrite``, ``mixture``). A stage runs when its block is present; stages run in that
-fixed order, each reading the documents the previous one kept.
+``executor`` (local, slurm or ray, with their settings) and one optional block per registered stage
+(:mod:`curate.stages`: ``extract``, ``dedup``, ``score``, ``decontam``, ``rewrite``, ``plurality``, ``mixture``). A
+stage runs when its block is present; stages run in registry order, each reading the artifacts earlier ones made.
 
-Relative paths in a config file are resolved against the folder holding the file, so a config can be run from
-anywhere. Every validation error names the key, the value it got and what is allowed (:func:`load_config`).
+Relative paths are resolved against the folder holding the file (:data:`curate.configbase.PathStr`), so a config
+can be run from anywhere. Every validation error names the key, the value it got and what is allowed.
 """
 
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Optional
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, create_model, field_validator
 
-from curate.configbase import StrictModel, read_yaml_mapping
-from curate.errors import ConfigError
-from curate.decontam.config import DecontamConfig
-from curate.dedup.config import DedupConfig
-from curate.extract.config import ExtractConfig
-from curate.mixture.config import MixtureConfig
-from curate.rewrite.config import RewriteConfig
-from curate.score.config import ScoreConfig
-
+from curate.configbase import PathStr, StrictModel, read_yaml_mapping, validate
+from curate import stages
+from curate.stages import load_specs, specs
 
 InputFormat = Literal["auto", "warc", "wet", "html", "jsonl", "parquet"]
 
@@ -33,8 +28,9 @@ InputFormat = Literal["auto", "warc", "wet", "html", "jsonl", "parquet"]
 class InputConfig(StrictModel):
     """What the first stage reads."""
 
-    paths: list[str] = Field(min_length=1, description="files or folders to read; folders are read recursively")
-    format: InputFormat = Field("auto", description="auto detects each file from its name and first bytes")
+    paths: list[PathStr] = Field(min_length=1, description="files or folders to read; folders are read recursively")
+    format: InputFormat = Field("auto", description="input format: auto detects each file from its name and first "
+                                "bytes; or warc, wet, html, jsonl, parquet")
     glob: str | None = Field(None, description="only files matching this pattern (relative to each folder)")
     text_key: str = Field("text", description="JSONL/Parquet: the field holding the document text")
     id_key: str = Field("id", description="JSONL/Parquet: the field holding the document id")
@@ -43,6 +39,7 @@ class InputConfig(StrictModel):
     @field_validator("paths")
     @classmethod
     def _paths_exist(cls, paths: list[str]) -> list[str]:
+        """Checked with the other keys (not at planning), so a config's every problem is reported at once."""
         missing = [p for p in paths if "://" not in p and not os.path.exists(p)]
         if missing:
             raise ValueError(f"input path(s) not found: {', '.join(missing)}; give existing files or folders")
@@ -58,8 +55,8 @@ class SlurmConfig(StrictModel):
     mem_per_cpu_gb: float = Field(2, gt=0)
     qos: str = Field("", description="quality of service; empty leaves it out")
     sbatch_args: dict[str, str] = Field(default_factory=dict, description="extra #SBATCH options, name: value")
-    venv_path: str | None = Field(None, description="the venv's bin/activate; default: the running venv's")
-    logs_folder: str | None = Field(None, description="where sbatch writes its logs; default <output>/logs/slurm")
+    venv_path: PathStr | None = Field(None, description="the venv's bin/activate; default: the running venv's")
+    logs_folder: PathStr | None = Field(None, description="where sbatch writes its logs; default <output>/logs/slurm")
     wait: bool = Field(True, description="wait for the jobs to finish, then write the funnel and report")
 
 
@@ -74,7 +71,7 @@ class RayConfig(StrictModel):
 class ExecutorConfig(StrictModel):
     """Which datatrove executor runs each stage, and how many tasks it splits the work into."""
 
-    kind: Literal["local", "slurm", "ray"] = "local"
+    kind: Literal["local", "slurm", "ray"] = Field("local", description="the datatrove executor: local, slurm or ray")
     tasks: int = Field(2, ge=1, description="number of shards (datatrove tasks) per stage")
     workers: int = Field(-1, description="tasks running at once (-1: all); on Slurm, the array's concurrency")
     slurm: SlurmConfig = Field(default_factory=SlurmConfig)
@@ -89,76 +86,34 @@ class ExecutorConfig(StrictModel):
 
 
 class RunConfig(StrictModel):
-    """A whole pipeline run."""
+    """A whole pipeline run; :func:`run_model` adds one optional block per registered stage."""
 
     name: str = Field("curate", pattern=r"^[A-Za-z0-9_.\-]+$", description="run name; used in job names")
-    output: str = Field(description="the run's output folder")
+    output: PathStr = Field(description="the run's output folder")
     input: InputConfig | None = None
     executor: ExecutorConfig = Field(default_factory=ExecutorConfig)
-    extract: ExtractConfig | None = None
-    dedup: DedupConfig | None = None
-    score: ScoreConfig | None = None
-    decontam: DecontamConfig | None = None
-    mixture: MixtureConfig | None = None
-    rewrite: RewriteConfig | None = None
 
     def stage_blocks(self) -> dict[str, StrictModel]:
-        """The stage blocks present in this config, by stage name."""
-        from curate.stages import STAGE_ORDER
-
-        return {name: getattr(self, name) for name in STAGE_ORDER if getattr(self, name, None) is not None}
+        """The stage blocks present in this config, by stage name, in pipeline order."""
+        return {s.name: getattr(self, s.name) for s in specs() if getattr(self, s.name, None) is not None}
 
 
-def _resolve_paths(data: Any, base: Path, keys: tuple[str, ...]) -> Any:
-    """Resolve relative paths under the given keys (anywhere in the tree) against ``base``."""
-    if isinstance(data, dict):
-        out = {}
-        for k, v in data.items():
-            if k in keys and isinstance(v, str):
-                out[k] = _abs(v, base)
-            elif k in keys and isinstance(v, list) and all(isinstance(x, str) for x in v):
-                out[k] = [_abs(x, base) for x in v]
-            else:
-                out[k] = _resolve_paths(v, base, keys)
-        return out
-    if isinstance(data, list):
-        return [_resolve_paths(x, base, keys) for x in data]
-    return data
+@lru_cache(maxsize=None)
+def _run_model(packages: tuple[str, ...]) -> type[RunConfig]:
+    blocks: dict[str, Any] = {s.name: (Optional[s.config], Field(None, description=s.help))
+                              for s in load_specs(packages)}
+    return create_model("RunConfig", __base__=RunConfig, **blocks)
 
 
-def _abs(value: str, base: Path) -> str:
-    if "://" in value or os.path.isabs(value):
-        return value
-    return str((base / value).resolve())
+def run_model() -> type[RunConfig]:
+    """The run config model with one block per registered stage."""
+    return _run_model(stages.STAGE_PACKAGES)
 
 
-# keys whose string values are paths, in any block
-PATH_KEYS = ("output", "paths", "path", "model", "model_path", "recipe", "tokenizer", "index", "classifier",
-             "classifiers", "allowlist_corpus", "lid_model", "venv_path", "logs_folder",
-             "cache_dir", "megatron_prefix",
-             "prompt_dir", "decontam_index")
-
-
-def format_validation_error(err: ValidationError, source: str) -> str:
-    """One line per problem: ``key.path: what is wrong (got VALUE)``."""
-    lines = [f"invalid config {source}:"]
-    for e in err.errors():
-        loc = ".".join(str(p) for p in e["loc"]) or "(top level)"
-        msg = e["msg"]
-        if e["type"] == "extra_forbidden":
-            msg = "unknown key; check its spelling against the documented keys"
-        got = e.get("input")
-        shown = "" if e["type"] in ("missing", "extra_forbidden") or isinstance(got, dict) else f" (got {got!r})"
-        lines.append(f"  {loc}: {msg}{shown}")
-    return "\n".join(lines)
-
-
-def parse_config(data: dict, source: str = "<config>") -> RunConfig:
-    """Validate an already-loaded mapping; raises ConfigError with a readable message."""
-    try:
-        return RunConfig.model_validate(data)
-    except ValidationError as err:
-        raise ConfigError(format_validation_error(err, source)) from None
+def parse_config(data: dict, source: str = "<config>", base: str | Path | None = None) -> RunConfig:
+    """Validate an already-loaded mapping (relative paths against ``base``); raises ConfigError with a readable
+    message."""
+    return validate(run_model(), data, source, base)
 
 
 def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> RunConfig:
@@ -169,15 +124,17 @@ def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> Ru
     """
     path = Path(path)
     data = read_yaml_mapping(path, "name, output, input, executor and one block per stage")
-    data = _resolve_paths(data, path.parent.resolve(), PATH_KEYS)
     for key, value in (overrides or {}).items():
-        _set_dotted(data, key, value)
-    return parse_config(data, str(path))
+        set_dotted(data, key, value)
+    return parse_config(data, str(path), base=path.parent.resolve())
 
 
-def _set_dotted(data: dict, dotted: str, value: Any) -> None:
+def set_dotted(data: dict, dotted: str, value: Any) -> None:
+    """Set ``data["a"]["b"] = value`` for ``"a.b"``, creating the intermediate mappings."""
     *parents, last = dotted.split(".")
     node = data
     for p in parents:
-        node = node.setdefault(p, {})
+        if not isinstance(node.get(p), dict):
+            node[p] = {}
+        node = node[p]
     node[last] = value

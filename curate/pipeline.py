@@ -1,11 +1,10 @@
-"""The driver: turns a validated :class:`~curate.config.RunConfig` into datatrove executors and runs them.
+"""The driver: turns a validated run config into datatrove executors and runs them.
 
-Stages run in the fixed order of :data:`curate.stages.STAGE_ORDER`; each configured stage reads what the previous
-configured stage kept. Locally and on Ray each step group runs to completion before the next starts; on Slurm all
-groups are submitted at once, chained with ``--dependency`` (``kill-on-invalid-dep`` so a failure cancels its
-dependents), and the driver waits for the queue to drain before it writes the funnel. Re-running the same command
-resumes: datatrove skips every task whose completion marker exists, and a Slurm step is resubmitted with only its
-incomplete ranks. ``logs/curate_run.json`` records the run for ``curate status``.
+:func:`plan_run` plans every configured stage in registry order (:mod:`curate.stages`), resolving the named artifacts
+each consumes from the stages before it; :func:`execute` runs the plans. Locally and on Ray each step group runs to
+completion before the next starts; on Slurm every group is submitted at once, chained (:mod:`curate.slurm`), and the
+driver waits for the queue to drain. Re-running the same command resumes: datatrove skips every task whose
+completion marker exists. The run record (:mod:`curate.runrecord`) tells ``curate status`` what was launched.
 """
 
 from __future__ import annotations
@@ -14,31 +13,67 @@ import hashlib
 import json
 import os
 import socket
-import subprocess
 import time
-from contextlib import nullcontext
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
-
 import yaml
 
 from curate.config import RunConfig
 from curate.errors import ConfigError, CurateError
-from curate.executors import build_executor, check_sbatch_safe, ray_session, slurm_logs_folder
-from curate.report.funnel import StageFunnel, render, stage_funnel, write_funnel
-from curate.stage import StageContext, StagePlan
-from curate.stages import STAGE_ORDER, available, planner
-from curate.status import driver_alive, read_run_record, run_status, write_run_record
+from curate.executors import build_executor, ray_session
+from curate.report.funnel import StageFunnel, stage_funnel, write_funnel
+from curate.report.page import write_run_report
+from curate.report.page.settings import write_settings
+from curate.runrecord import RUN_RECORD, driver_alive, mark_finished, read_run_record, write_run_record
+from curate.slurm import active_jobs, check_sbatch_safe, slurm_logs_folder, submit, wait
+from curate.stage import StageContext, StagePlan, StepGroup
+from curate.stages import names, specs
+from curate.status import run_status
+from curate.stagespec import StageSpec
+
+@dataclass
+class GroupView:
+    """What a reporter needs to follow one step group while it runs (read back from its logging folder)."""
+
+    name: str
+    logs_dir: Path
+    tasks: int
+    accounted: bool
+    total: int | None = None  # documents expected in, when known (the kept count of the stage it reads)
+
+
+class Reporter:
+    """What the driver tells whoever runs it. This default says nothing; the command line's console
+    (:class:`curate.cli.console.Console`) shows progress bars, summaries and the funnel."""
+
+    def stage(self, name: str, groups: list[GroupView]) -> AbstractContextManager:
+        """Wraps the running of ``groups`` (one stage; on Slurm, the whole submission)."""
+        return nullcontext()
+
+    def say(self, text: str) -> None:
+        """A stage's summary or a note."""
+
+    def funnel(self, funnels: list[StageFunnel]) -> None:
+        """The run's funnel, at its end."""
+
+    def result(self, text: str) -> None:
+        """The end of the run: where the reports are."""
 
 
 @dataclass
 class PlannedStage:
-    name: str
+    spec: StageSpec
     plan: StagePlan
     ctx: StageContext
 
-    def log_dirs(self) -> list[Path]:
-        return [self.ctx.logs_dir(g.name) for g in self.plan.groups]
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    def accounted_logs(self) -> list[Path]:
+        """The logging folder of the group that counts this stage's documents (the funnel reads only it)."""
+        return [self.ctx.logs_dir(g.name) for g in self.plan.groups if g.accounted]
 
 
 def run_id(cfg: RunConfig) -> str:
@@ -52,28 +87,31 @@ def run_id(cfg: RunConfig) -> str:
 
 
 def plan_run(cfg: RunConfig, only: list[str] | None = None) -> list[PlannedStage]:
-    """Plan every configured stage (or the ``only`` subset), wiring each to its upstream's kept folder."""
+    """Plan every configured stage in pipeline order (the plans are the pre-flight checks), each seeing the artifacts
+    of the stages before it; return all of them, or the ``only`` subset."""
     blocks = cfg.stage_blocks()
     if not blocks:
-        raise ConfigError(f"the config has no stage block; add at least one of: {', '.join(available())}")
+        raise ConfigError(f"the config has no stage block; add at least one of: {', '.join(names())}")
     unknown = [s for s in (only or []) if s not in blocks]
     if unknown:
         raise ConfigError(
             f"--stages names {', '.join(unknown)}, not configured in this run; configured: {', '.join(blocks)}"
         )
-    output = Path(cfg.output)
-    rid = run_id(cfg)
-    planned, upstream = [], None
-    for name in STAGE_ORDER:
-        if name not in blocks:
+    output, rid, artifacts = Path(cfg.output), run_id(cfg), {}
+    planned = []
+    for spec in specs():
+        if spec.name not in blocks:
             continue
-        if name not in available():
-            raise ConfigError(f"stage {name!r} is not implemented in this version; remove its block")
-        ctx = StageContext(output=output, run_id=rid, executor=cfg.executor, input=cfg.input, upstream=upstream)
-        if only is None or name in only:
-            planned.append(PlannedStage(name, planner(name)(blocks[name], ctx), ctx))
-        upstream = ctx.kept_dir(name)
-    return planned
+        consumes = spec.consumes if planned else None  # the first stage of a run reads its input
+        if consumes is not None and consumes not in artifacts:
+            makers = [f"`{s.name}:`" for s in specs() if consumes in s.produces]
+            raise ConfigError(f"the {spec.name} stage reads {consumes}, which no stage before it in this run makes; "
+                              f"add a {' or '.join(makers) or 'stage that makes them'} block, or run {spec.name} alone")
+        ctx = StageContext(spec.name, output, rid, cfg.executor, cfg.input, dict(artifacts), consumes)
+        plan = spec.planner()(blocks[spec.name], ctx)
+        artifacts.update({name: ctx.kept_dir for name in spec.produces} | plan.artifacts)
+        planned.append(PlannedStage(spec, plan, ctx))
+    return [ps for ps in planned if only is None or ps.name in only]
 
 
 def describe(cfg: RunConfig, planned: list[PlannedStage]) -> str:
@@ -89,91 +127,122 @@ def describe(cfg: RunConfig, planned: list[PlannedStage]) -> str:
     return "\n".join(out)
 
 
-def execute(cfg: RunConfig, planned: list[PlannedStage], echo=print) -> list[StageFunnel]:
-    """Run the planned stages on the configured executor; returns (and writes) the funnel.
+def preflight(cfg: RunConfig, planned: list[PlannedStage]) -> None:
+    """Checks that need the plan, run by ``curate validate`` and before any submission: on Slurm, every string
+    that reaches the sbatch script must be safe for the shell (:func:`curate.slurm.check_sbatch_safe`)."""
+    if cfg.executor.kind == "slurm":
+        jobs = [_job_name(cfg, g.name) for ps in planned for g in ps.plan.groups]
+        check_sbatch_safe(cfg.executor, Path(cfg.output), jobs)
 
-    Before anything runs, the run record that ``curate status`` reads is written (``logs/curate_run.json``), and a
-    run whose previous submission is still active (its Slurm jobs queued, or its driver alive) is refused, so two
-    drivers never write the same ranks. Re-running after a failure runs only the tasks without a completion marker.
+
+def execute(cfg: RunConfig, planned: list[PlannedStage], reporter: Reporter | None = None) -> list[StageFunnel]:
+    """Run the planned stages on the configured executor, then write the funnel and the run's page.
+
+    Before anything runs, the run record and the run's settings are written, and a run whose previous submission is
+    still active (its Slurm jobs queued, or its driver alive) is refused, so two drivers never write the same ranks.
     """
+    reporter = reporter or Reporter()
     _refuse_if_active(cfg)
-    kind = cfg.executor.kind
-    if kind == "slurm":
-        _submit_slurm(cfg, planned, echo)
-        if not cfg.executor.slurm.wait:
-            echo(f"submitted; follow with `curate status {cfg.output}`, re-run the same command to resume")
-            return []
-        try:
-            _wait_slurm(cfg, planned, echo)
-            for ps in planned:
-                _check_complete(ps, cfg)
-                if ps.plan.finalize:
-                    ps.plan.finalize()
-        finally:
-            _mark_finished(cfg)
-    else:
-        _record_run(cfg, planned, {})
-        try:
-            with ray_session(cfg.executor.ray) if kind == "ray" else nullcontext():
-                _run_in_order(cfg, planned, echo)
-        finally:
-            _mark_finished(cfg)
-    funnels = []
-    for ps in planned:
-        if ps.plan.counts_documents:
-            funnels.append(stage_funnel(ps.name, ps.log_dirs()))
-            funnels[-1].extra = ps.plan.funnel_extra() if ps.plan.funnel_extra else {}
-    path = write_funnel(funnels, Path(cfg.output) / "report")
-    if len(funnels) > 1 or kind == "slurm":
-        echo(render(funnels))
-    echo(f"funnel written to {path}")
+    preflight(cfg, planned)
+    write_settings(Path(cfg.output), cfg.model_dump(mode="json"))
+    try:
+        if cfg.executor.kind == "slurm":
+            if not _run_on_slurm(cfg, planned, reporter):
+                return []
+        else:
+            _record_run(cfg, planned, {})
+            with ray_session(cfg.executor.ray) if cfg.executor.kind == "ray" else nullcontext():
+                _run_in_order(cfg, planned, reporter)
+    finally:
+        mark_finished(Path(cfg.output))
+    funnels = [_funnel(ps) for ps in planned if ps.plan.counts_documents]
+    path = write_funnel(funnels, Path(cfg.output) / "report", names())
+    page = write_run_report(cfg.output)
+    reporter.funnel(funnels)
+    reporter.result(f"funnel written to {path}\nrun report written to {page}")
     return funnels
 
 
-def _run_in_order(cfg: RunConfig, planned: list[PlannedStage], echo) -> None:
+def _run_in_order(cfg: RunConfig, planned: list[PlannedStage], reporter: Reporter) -> None:
     """Local and Ray: each step group runs to completion (or fails) before the next one starts."""
+    kept: dict[str, int] = {}
+    for ps in planned:
+        with reporter.stage(ps.name, _views(cfg, ps, kept)):
+            for g in ps.plan.groups:
+                executor = build_executor(cfg.executor, g, ps.ctx.logs_dir(g.name), _job_name(cfg, g.name))
+                try:
+                    executor.run()
+                finally:
+                    _check_group(cfg, g, executor)
+        _finish_stage(ps, reporter)
+        if ps.plan.counts_documents:
+            kept[str(ps.ctx.kept_dir)] = _funnel(ps).kept
+
+
+def _run_on_slurm(cfg: RunConfig, planned: list[PlannedStage], reporter: Reporter) -> bool:
+    """Submit every group at once; unless told not to wait, follow the queue and finish each stage. Returns
+    whether the run was waited for."""
+    executors = _submit_slurm(cfg, planned, reporter)
+    if not cfg.executor.slurm.wait:
+        reporter.result(f"submitted; follow with `curate status {cfg.output}`, re-run the same command to resume")
+        return False
+    groups = _record_run(cfg, planned, executors)["groups"]
+    with reporter.stage("slurm", [view for ps in planned for view in _views(cfg, ps, {})]):
+        wait([g["job_id"] for g in groups if g.get("job_id")], sum(g["tasks"] for g in groups))
     for ps in planned:
         for g in ps.plan.groups:
-            try:
-                build_executor(cfg.executor, g, ps.ctx.logs_dir(g.name), _job_name(cfg, g.name)).run()
-            except Exception:
-                _check_group(ps, g, cfg)  # a task failed: report which, with its log, as a user-facing error
-                raise
-            _check_group(ps, g, cfg)
-        if ps.plan.finalize:
-            ps.plan.finalize()
-        if ps.plan.counts_documents:
-            echo(render([stage_funnel(ps.name, ps.log_dirs())]))
+            _check_group(cfg, g, executors[g.name])
+        _finish_stage(ps, reporter)
+    return True
+
+
+def _views(cfg: RunConfig, ps: PlannedStage, kept: dict[str, int]) -> list[GroupView]:
+    """The step groups of a stage as a reporter follows them; the expected input is what the stage that made its
+    input artifact kept (``kept``: by kept folder), when that stage ran in this invocation."""
+    upstream = ps.ctx.artifact(ps.ctx.consumes) if ps.ctx.consumes else None
+    total = kept.get(str(upstream)) if upstream is not None else None
+    return [GroupView(g.name, ps.ctx.logs_dir(g.name), g.task_count(cfg.executor), g.accounted,
+                      total if g.reads_input else None) for g in ps.plan.groups]
+
+
+def _finish_stage(ps: PlannedStage, reporter: Reporter) -> None:
+    summary = ps.plan.finalize() if ps.plan.finalize else None
+    if summary:
+        reporter.say(summary)
+
+
+def _funnel(ps: PlannedStage) -> StageFunnel:
+    funnel = stage_funnel(ps.name, ps.accounted_logs())
+    funnel.extra = ps.plan.funnel_extra() if ps.plan.funnel_extra else {}
+    return funnel
 
 
 def _job_name(cfg: RunConfig, group: str) -> str:
     return f"{cfg.name}.{group}"
 
 
-def _check_complete(ps: PlannedStage, cfg: RunConfig) -> None:
+def _check_stage(cfg: RunConfig, ps: PlannedStage, executors: dict) -> None:
     for g in ps.plan.groups:
-        _check_group(ps, g, cfg)
+        _check_group(cfg, g, executors[g.name])
 
 
-def _check_group(ps: PlannedStage, g, cfg: RunConfig) -> None:
+def _check_group(cfg: RunConfig, g: StepGroup, executor) -> None:
     """Fail loudly when a task of the step did not complete, naming the failed tasks' logs; a re-run resumes."""
-    log_dir = ps.ctx.logs_dir(g.name)
-    tasks = g.task_count(ps.ctx.executor)
-    done = _completed(log_dir)
-    if done >= tasks:
+    incomplete = executor.get_incomplete_ranks()
+    if not incomplete:
         return
-    _mark_finished(cfg)
+    mark_finished(Path(cfg.output))
     failed = next((s.failed for s in run_status(Path(cfg.output))[1] if s.group == g.name), [])
     detail = "".join(f"\n  rank {f.rank}: {f.error}" + "".join(f"\n    log: {p}" for p in f.logs) for f in failed)
     raise CurateError(
-        f"step {g.name}: {tasks - done} of {tasks} task(s) did not complete{detail}\n"
+        f"step {g.name}: {len(incomplete)} of {executor.world_size} task(s) did not complete{detail}\n"
         f"`curate status {cfg.output}` shows every step; fix the cause and re-run the same command: only the tasks "
         "that did not complete run again"
     )
 
 
-def _record_run(cfg: RunConfig, planned: list[PlannedStage], executors: dict[str, object]) -> None:
-    """Write the run record (:mod:`curate.status`): the steps, their logging folders and Slurm job ids."""
+def _record_run(cfg: RunConfig, planned: list[PlannedStage], executors: dict) -> dict:
+    """Write the run record: the steps, their logging folders and Slurm job ids; returns it."""
     now = time.time()
     groups = []
     for ps in planned:
@@ -182,19 +251,14 @@ def _record_run(cfg: RunConfig, planned: list[PlannedStage], executors: dict[str
             job_id = getattr(executors.get(g.name), "job_id", None)
             groups.append({
                 "stage": ps.name, "group": g.name, "tasks": g.task_count(cfg.executor), "log_dir": str(log_dir),
+                "accounted": g.accounted,
                 "job_name": _job_name(cfg, g.name), "job_id": None if job_id in (None, -1) else str(job_id),
                 "slurm_logs": slurm_logs_folder(cfg.executor, log_dir), "submitted": now,
             })
-    write_run_record(Path(cfg.output), {
-        "name": cfg.name, "run_id": run_id(cfg), "output": cfg.output, "executor": cfg.executor.kind,
-        "started": now, "host": socket.gethostname(), "pid": os.getpid(), "finished": False, "groups": groups,
-    })
-
-
-def _mark_finished(cfg: RunConfig) -> None:
-    record = read_run_record(Path(cfg.output))
-    if record is not None and record.get("pid") == os.getpid() and not record.get("finished"):
-        write_run_record(Path(cfg.output), record | {"finished": True})
+    record = {"name": cfg.name, "run_id": run_id(cfg), "output": cfg.output, "executor": cfg.executor.kind,
+              "started": now, "host": socket.gethostname(), "pid": os.getpid(), "finished": False, "groups": groups}
+    write_run_record(Path(cfg.output), record)
+    return record
 
 
 def _refuse_if_active(cfg: RunConfig) -> None:
@@ -205,78 +269,33 @@ def _refuse_if_active(cfg: RunConfig) -> None:
     if record.get("pid") != os.getpid() and driver_alive(record):
         raise CurateError(
             f"a run into {cfg.output} is still going (pid {record['pid']} on this host); wait for it or stop it "
-            f"(if that process is no curate run, delete {Path(cfg.output) / 'logs' / 'curate_run.json'})"
+            f"(if that process is no curate run, delete {Path(cfg.output) / RUN_RECORD})"
         )
     ids = [g["job_id"] for g in record.get("groups", []) if g.get("job_id")]
-    if record.get("executor") == "slurm" and ids:
-        res = _squeue(ids)
-        if res.returncode == 0 and res.stdout.strip():
-            raise CurateError(
-                f"Slurm jobs of the previous submission into {cfg.output} are still queued or running "
-                f"({', '.join(sorted(set(res.stdout.split())))}); wait for them (`curate status {cfg.output}`) "
-                "or scancel them, then re-run"
-            )
+    if record.get("executor") == "slurm" and ids and (queued := active_jobs(ids)):
+        raise CurateError(
+            f"Slurm jobs of the previous submission into {cfg.output} are still queued or running "
+            f"({', '.join(queued)}); wait for them (`curate status {cfg.output}`) or scancel them, then re-run"
+        )
 
 
-def preflight(cfg: RunConfig, planned: list[PlannedStage]) -> None:
-    """Checks that need the plan, run by ``curate validate`` and before any submission: on Slurm, every string
-    that reaches the sbatch script must be safe for the shell (:func:`curate.executors.check_sbatch_safe`)."""
-    if cfg.executor.kind == "slurm":
-        names = [_job_name(cfg, g.name) for ps in planned for g in ps.plan.groups]
-        check_sbatch_safe(cfg.executor, Path(cfg.output), names)
-
-
-def _submit_slurm(cfg: RunConfig, planned: list[PlannedStage], echo) -> None:
-    """Submit every step group as one job array, each depending on the previous one (afterok).
-
-    Groups whose tasks are all complete are skipped (datatrove's job id -1), and only the incomplete ranks of the
-    others are submitted: that is the resume.
-    """
-    preflight(cfg, planned)
+def _submit_slurm(cfg: RunConfig, planned: list[PlannedStage], reporter: Reporter) -> dict:
+    """Submit every step group as one job array, each depending on the previous one (afterok); returns the
+    executors by group. Complete groups are skipped (datatrove's job id -1), the others submit their incomplete
+    ranks only: that is the resume."""
     previous, executors = None, {}
     for ps in planned:
         for g in ps.plan.groups:
             previous = build_executor(cfg.executor, g, ps.ctx.logs_dir(g.name), _job_name(cfg, g.name), previous)
             executors[g.name] = previous
     try:
-        previous.run()  # launches its dependencies first
-    except subprocess.CalledProcessError as err:
-        raise CurateError(f"sbatch failed (exit status {err.returncode}); its message is above") from None
+        submit(previous)
     finally:
         _record_run(cfg, planned, executors)
     submitted = {n: e.job_id for n, e in executors.items() if e.job_id not in (None, -1)}
     skipped = [n for n, e in executors.items() if e.job_id == -1]
     parts = [", ".join(f"{n}={j}" for n, j in submitted.items())] if submitted else []
     parts += [f"already complete: {', '.join(skipped)}"] if skipped else []
-    echo(f"submitted {len(submitted)} Slurm job array(s) for run {cfg.name}" + (": " if parts else "")
-         + "; ".join(parts))
-
-
-def _wait_slurm(cfg: RunConfig, planned: list[PlannedStage], echo) -> None:
-    """Poll ``squeue`` until none of the run's jobs is left (no ``sacct``: it needs accounting), echoing progress
-    (completion markers per step) when it changes. Polls every 2 s for a small run, up to every 30 s for a big one."""
-    groups = (read_run_record(Path(cfg.output)) or {}).get("groups", [])
-    ids = [g["job_id"] for g in groups if g.get("job_id")]
-    poll_s = min(30.0, 2.0 + sum(g["tasks"] for g in groups) / 1000)
-    last = None
-    while ids:
-        res = _squeue(ids)
-        if res.returncode != 0 and "Invalid job id" not in res.stderr:
-            raise CurateError(f"squeue failed while waiting for the jobs: {res.stderr.strip()}")
-        progress = ", ".join(f"{g['group']} {_completed(Path(g['log_dir']))}/{g['tasks']}" for g in groups)
-        if progress != last:
-            echo(f"done: {progress}")
-            last = progress
-        if not res.stdout.strip():
-            return
-        time.sleep(poll_s)
-
-
-def _squeue(job_ids: list[str]) -> subprocess.CompletedProcess:
-    """``squeue`` restricted to these jobs, one job id per line (empty once they have all left the queue)."""
-    return subprocess.run(["squeue", "-h", "-j", ",".join(job_ids), "-o", "%i"], capture_output=True, text=True)
-
-
-def _completed(log_dir: Path) -> int:
-    folder = log_dir / "completions"
-    return sum(1 for _ in folder.iterdir()) if folder.is_dir() else 0
+    reporter.say(f"submitted {len(submitted)} Slurm job array(s) for run {cfg.name}" + (": " if parts else "")
+                 + "; ".join(parts))
+    return executors

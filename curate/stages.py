@@ -1,30 +1,42 @@
-"""The stage registry: stage names (as used in YAML and on the command line) and their fixed order.
+"""The stage registry: every stage package, in pipeline order. Adding a stage is one line here.
 
-Each entry points at a module exposing ``plan(cfg, ctx) -> curate.stage.StagePlan``; modules are imported only when
-their stage runs, so ``curate --help`` stays instant.
+Each package declares its stage as ``STAGE`` in its ``config.py`` (:class:`curate.stagespec.StageSpec`). The run
+config's blocks, ``--stages``, the stage commands and ``curate validate`` are all derived from this list.
 """
 
 from __future__ import annotations
 
 import importlib
+from functools import lru_cache
 
-STAGE_ORDER = ("extract", "dedup", "score", "decontam", "rewrite", "mixture")
+from curate.stagespec import StageSpec
 
-_PLANNERS = {
-    "extract": "curate.extract.stage",
-    "dedup": "curate.dedup.stage",
-    "score": "curate.score.stage",
-    "decontam": "curate.decontam.stage",
-    "mixture": "curate.mixture.stage",
-    "rewrite": "curate.rewrite.stage",
-}
-
-
-def planner(name: str):
-    """The ``plan`` function of a stage."""
-    return importlib.import_module(_PLANNERS[name]).plan
+STAGE_PACKAGES = (
+    "curate.extract",
+    "curate.dedup",
+    "curate.score",
+    "curate.decontam",
+    "curate.rewrite",
+    "curate.seeds",
+    "curate.plurality",
+    "curate.mixture",
+)
 
 
-def available() -> list[str]:
-    """Stage names that are implemented, in pipeline order."""
-    return [s for s in STAGE_ORDER if s in _PLANNERS]
+@lru_cache(maxsize=None)
+def load_specs(packages: tuple[str, ...]) -> tuple[StageSpec, ...]:
+    """The ``STAGE`` declared in ``<package>.config`` of each package, in the given order."""
+    return tuple(importlib.import_module(f"{package}.config").STAGE for package in packages)
+
+
+def specs() -> tuple[StageSpec, ...]:
+    """Every registered stage, in pipeline order."""
+    return load_specs(STAGE_PACKAGES)
+
+
+def spec(name: str) -> StageSpec:
+    return next(s for s in specs() if s.name == name)
+
+
+def names() -> list[str]:
+    return [s.name for s in specs()]

@@ -1,10 +1,8 @@
-"""``curate status OUT``: where a run stands, per stage and step: tasks done, running, pending and failed.
+"""Where a run stands, per stage and step: tasks done, running, pending and failed.
 
 Everything is read back from the run's folder and, for Slurm, from the queue; nothing is kept in a database:
 
-- ``<out>/logs/curate_run.json`` (the *run record*, written by :func:`curate.pipeline.execute`): the executor,
-  the step groups with their task counts and logging folders, the Slurm job ids, when they were submitted, and
-  the driver's host and pid;
+- the run record (:mod:`curate.runrecord`);
 - datatrove's ``<logging dir>/completions/<rank>`` markers (a task is done when its marker exists);
 - datatrove's per-task logs ``<logging dir>/logs/task_<rank>.log`` and, on Slurm, sbatch's
   ``<slurm logs>/<job>_<array index>.out`` (``ranks_to_run.json`` maps array indices to ranks);
@@ -12,23 +10,19 @@ Everything is read back from the run's folder and, for Slurm, from the queue; no
 
 A task that is not done is *failed* when its log (from this submission, not an older one) shows an error, or when it
 started and stopped while nothing of its step is left in the queue and the driver is gone (killed: time limit,
-memory, SIGKILL). Only typer and the standard library are imported here, so ``curate --help`` stays instant.
+memory, SIGKILL). Rendering is the CLI's (:mod:`curate.cli.status`).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
-import socket
-import subprocess
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated
 
-import typer
-
-RUN_RECORD = Path("logs") / "curate_run.json"
+from curate.errors import CurateError
+from curate.runrecord import RUN_RECORD, driver_alive, read_run_record
+from curate.slurm import queued_jobs
 _FAILURE_LINE = re.compile(r"\| ERROR |srun: error:|slurmstepd: error:|CANCELLED AT|Exited with exit code|oom[-_]kill")
 # the last line of a Python traceback (srun -l prefixes "<task>: ")
 _EXCEPTION_LINE = re.compile(r"^(\d+: )?[A-Za-z_][\w.]*(Error|Exception|Interrupt|Exit)\b")
@@ -62,59 +56,8 @@ class GroupStatus:
         return "running" if self.running else "pending"
 
 
-def write_run_record(output: Path, record: dict) -> Path:
-    """Write (replace) the run record that ``curate status`` reads."""
-    path = Path(output) / RUN_RECORD
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(record, indent=2))
-    tmp.replace(path)
-    return path
-
-
-def read_run_record(output: Path) -> dict | None:
-    path = Path(output) / RUN_RECORD
-    return json.loads(path.read_text()) if path.is_file() else None
-
-
-def driver_alive(record: dict) -> bool:
-    """Whether the process that ran ``curate run`` for this record is still running (on this host)."""
-    if record.get("finished") or record.get("host") != socket.gethostname():
-        return False
-    try:
-        pid = int(record["pid"])
-        os.kill(pid, 0)
-    except (OSError, KeyError, ValueError):
-        return False
-    try:  # a reused pid belongs to another program: only a process that mentions curate counts
-        return pid == os.getpid() or b"curate" in Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return True
-
-
-def queued_jobs(job_names: list[str]) -> dict[str, list[tuple[str, str, str]]] | None:
-    """Array elements in the queue per job name: ``(array job id, array index, state)``; None without squeue."""
-    if not job_names:
-        return {}
-    try:
-        res = subprocess.run(["squeue", "-h", "-r", "--name", ",".join(job_names), "-o", "%j|%F|%K|%T"],
-                             capture_output=True, text=True, timeout=60)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    if res.returncode != 0:
-        return None
-    jobs: dict[str, list[tuple[str, str, str]]] = {}
-    for line in res.stdout.splitlines():
-        parts = line.strip().split("|")
-        if len(parts) == 4 and parts[2] not in ("N/A", ""):  # merge_stats jobs are not arrays
-            jobs.setdefault(parts[0], []).append((parts[1], parts[2], parts[3]))
-    return jobs
-
-
 def run_status(output: Path) -> tuple[dict, list[GroupStatus], bool]:
     """The run record, the status of each step group, and whether the queue could be read."""
-    from curate.errors import CurateError
-
     record = read_run_record(output)
     if record is None:
         raise CurateError(f"{output} holds no run record ({RUN_RECORD}); give the output folder of a `curate run`")
@@ -191,48 +134,3 @@ def _last_error(logs: list[Path]) -> str | None:
     if failure is None:
         return None
     return (exception or failure)[:300]
-
-
-def render(record: dict, statuses: list[GroupStatus], queue_ok: bool) -> str:
-    """A table per step group, then one block per failed task with its error and log files."""
-    out = [f"run {record.get('run_id')} ({record.get('executor')} executor), output {record.get('output')}"]
-    if record.get("executor") == "slurm" and not queue_ok:
-        out.append("(squeue could not be run: queued and running tasks are shown as pending)")
-    w = max([len("step")] + [len(s.group) for s in statuses])
-    header = f"{'stage':<10} {'step':<{w}} {'tasks':>6} {'done':>6} {'running':>8} {'pending':>8} {'failed':>7}  state"
-    out += [header, "-" * len(header)]
-    for s in statuses:
-        job = f"  (job {s.job_id})" if s.job_id else ""
-        out.append(f"{s.stage:<10} {s.group:<{w}} {s.tasks:>6} {s.done:>6} {s.running:>8} {s.pending:>8} "
-                   f"{len(s.failed):>7}  {s.state}{job}")
-    failures = [(s, f) for s in statuses for f in s.failed]
-    for s, f in failures:
-        out.append(f"\nFAILED {s.group} rank {f.rank}: {f.error}")
-        out.extend(f"  log: {p}" for p in f.logs)
-    if failures:
-        out.append(f"\n{len(failures)} task(s) failed: fix the cause, then re-run the same `curate run` command; "
-                   "only the tasks that did not complete run again.")
-    elif all(s.state == "done" for s in statuses):
-        out.append("\nall tasks done")
-    return "\n".join(out)
-
-
-def register(app: typer.Typer) -> None:
-    @app.command()
-    def status(
-        output: Annotated[Path, typer.Argument(help="the output folder of a `curate run`")],
-        as_json: Annotated[bool, typer.Option("--json", help="print the status as JSON")] = False,
-    ) -> None:
-        """Per stage and step: tasks done, running, pending and failed, with the log file of each failed task."""
-        from curate.cli_common import fail
-        from curate.errors import CurateError
-
-        try:
-            record, statuses, queue_ok = run_status(output)
-        except CurateError as err:
-            fail(str(err))
-        if as_json:
-            groups = [asdict(s) | {"state": s.state} for s in statuses]
-            typer.echo(json.dumps({"run": record, "queue_read": queue_ok, "groups": groups}, indent=2))
-        else:
-            typer.echo(render(record, statuses, queue_ok))

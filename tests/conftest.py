@@ -29,10 +29,13 @@ def shared_data() -> Path:
 @pytest.fixture(scope="session")
 def local_quickstart(tmp_path_factory) -> Path:
     """The quickstart, run once per session exactly as the README says (`curate run configs/quickstart.yaml`,
-    output redirected to a temporary folder); its output folder."""
+    output redirected to a temporary folder); its output folder. What it printed is kept beside it, in
+    ``console.txt`` (stdout, not a terminal) and ``console.err``."""
     out = tmp_path_factory.mktemp("quickstart") / "local"
     res = subprocess.run([sys.executable, "-m", "curate", "run", str(REPO / "configs" / "quickstart.yaml"),
                           "-o", str(out), "--executor", "local"], capture_output=True, text=True, cwd=REPO)
+    (out.parent / "console.txt").write_text(res.stdout)
+    (out.parent / "console.err").write_text(res.stderr)
     if res.returncode != 0:
         pytest.fail(f"the quickstart failed ({res.returncode}):\n{res.stdout[-3000:]}\n{res.stderr[-5000:]}")
     return out

@@ -14,17 +14,42 @@ from curate.errors import CurateError
 
 @dataclass(frozen=True)
 class BenchmarkItem:
-    """One test item: ``question`` is the prompt as evaluated (with its options), ``answer`` the reference."""
+    """One test item, kept in the parts a web page may carry apart.
+
+    ``question`` is the stem (a multiple-choice item's question without its options; the whole prompt otherwise),
+    ``options`` the choices' texts (``labels`` their letters or numbers), ``answer`` the correct answer's text (the
+    right option's text, GSM8K's number after ``####``, MATH's ``\\boxed{}`` content) and ``solution`` the worked
+    solution or reference code. :attr:`prompt` rebuilds the item as a model sees it at evaluation time.
+    """
 
     benchmark: str
     item_id: str
     question: str
     answer: str = ""
+    options: tuple[str, ...] = ()
+    solution: str = ""
+    labels: tuple[str, ...] = ()
+
+    @property
+    def prompt(self) -> str:
+        """The stem followed by the options as ``A. text`` lines (the layout most evaluation harnesses use)."""
+        if not self.options:
+            return self.question
+        labels = self.labels or tuple(chr(65 + i) for i in range(len(self.options)))
+        return f"{self.question}\n{format_choices(list(zip(labels, self.options)))}"
+
+
+def choice_item(benchmark: str, item_id: str, stem: str, choices: list[tuple[str, str]], key: str,
+                solution: str = "") -> BenchmarkItem:
+    """A multiple-choice item from ``(label, text)`` choices and the answer key (a label, or the answer's text)."""
+    texts = dict(choices)
+    return BenchmarkItem(benchmark, item_id, stem, texts.get(key.strip(), key), tuple(t for _, t in choices),
+                         solution, tuple(label for label, _ in choices))
 
 
 @dataclass(frozen=True)
 class FieldMap:
-    """Which record fields hold the id, the question, the answer and (optionally) multiple-choice options.
+    """Which record fields hold the id, the question, the answer and (optionally) the options and a solution.
 
     ``question`` may name several fields joined with ``+`` (``"context+question"``); a missing id field numbers the
     records in file order.
@@ -34,6 +59,7 @@ class FieldMap:
     answer: str = "answer"
     id: str = "id"
     choices: str | None = None
+    solution: str | None = None
 
 
 def open_text(path: Path):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from curate.benchmarks.base import BenchmarkItem, FieldMap, field, files_in, format_choices, iter_csv_rows, iter_jsonl
+from curate.benchmarks.base import BenchmarkItem, FieldMap, choice_item, field, files_in, iter_csv_rows, iter_jsonl
 from curate.errors import CurateError
 
 _SUFFIXES = {".jsonl": "jsonl", ".json": "jsonl", ".csv": "csv", ".parquet": "parquet"}
@@ -27,10 +27,11 @@ def _records(file: Path):
         raise CurateError(f"{file}: unknown benchmark file type; use .jsonl, .csv or .parquet (optionally .gz)")
 
 
-def _choices(value) -> str:
-    """Options given as a list of strings, a list of {label,text} dicts, or a {label: text} mapping."""
+def _choices(value) -> list[tuple[str, str]]:
+    """``(label, text)`` options from a list of strings, a list of ``{label, text}`` dicts or a ``{label: text}``
+    mapping (labels default to A, B, C...)."""
     if isinstance(value, dict):
-        return format_choices([(str(k), str(v)) for k, v in value.items()])
+        return [(str(k), str(v)) for k, v in value.items()]
     if isinstance(value, (list, tuple)):
         pairs = []
         for i, opt in enumerate(value):
@@ -38,14 +39,15 @@ def _choices(value) -> str:
                 pairs.append((str(opt.get("label", chr(65 + i))), str(opt.get("text", ""))))
             else:
                 pairs.append((chr(65 + i), str(opt)))
-        return format_choices(pairs)
-    return str(value)
+        return pairs
+    return [("A", str(value))]
 
 
 def load_generic(path: Path, name: str, fields: FieldMap | None = None) -> list[BenchmarkItem]:
     """Items from every JSONL/CSV/Parquet file at ``path``, mapping record fields with ``fields``.
 
-    The answer field is optional in the records (an empty answer); the question field is required.
+    The question field is required; the answer and solution fields are optional in the records. With a choices
+    field, an answer that is one of the options' labels stands for that option's text.
     """
     fields = fields or FieldMap()
     items = []
@@ -53,9 +55,11 @@ def load_generic(path: Path, name: str, fields: FieldMap | None = None) -> list[
         for n, rec in _records(file):
             where = f"{file}: record {n}"
             question = field(rec, fields.question, where)
-            if fields.choices and rec.get(fields.choices) is not None:
-                question = f"{question}\n{_choices(rec[fields.choices])}"
             answer = field(rec, fields.answer, where) if fields.answer in rec else ""
+            solution = field(rec, fields.solution, where) if fields.solution and fields.solution in rec else ""
             item_id = str(rec.get(fields.id, f"{file.stem}:{n}"))
-            items.append(BenchmarkItem(name, item_id, question, answer))
+            if fields.choices and rec.get(fields.choices) is not None:
+                items.append(choice_item(name, item_id, question, _choices(rec[fields.choices]), answer, solution))
+            else:
+                items.append(BenchmarkItem(name, item_id, question, answer, solution=solution))
     return items

@@ -6,36 +6,33 @@ import json
 import re
 from pathlib import Path
 
-from curate.benchmarks.base import (
-    BenchmarkItem,
-    files_in,
-    format_choices,
-    iter_csv_rows,
-    iter_jsonl,
-    open_text,
-)
+from curate.benchmarks.base import BenchmarkItem, choice_item, files_in, iter_csv_rows, iter_jsonl, open_text
 from curate.errors import CurateError
 
 _GSM8K_CALC = re.compile(r"<<[^>]*>>")
 
 
 def load_gsm8k(path: Path, name: str = "gsm8k") -> list[BenchmarkItem]:
-    """GSM8K ``{"question", "answer"}`` lines; calculator annotations ``<<...>>`` are removed from the answer.
+    """GSM8K ``{"question", "answer"}`` lines: the worked answer (calculator annotations ``<<...>>`` removed) is the
+    solution, the number after its ``####`` the answer.
 
     A folder means its ``test.jsonl`` (the socratic variant repeats the same questions), else every JSONL in it.
     """
     items = []
     for file in files_in(path, ("test.jsonl", "*.jsonl")):
         for lineno, rec in iter_jsonl(file):
-            answer = _GSM8K_CALC.sub("", rec.get("answer", ""))
-            items.append(BenchmarkItem(name, f"{file.stem}:{lineno}", rec.get("question", ""), answer))
+            solution = _GSM8K_CALC.sub("", rec.get("answer", ""))
+            final = solution.rpartition("####")[2].strip() if "####" in solution else ""
+            items.append(BenchmarkItem(name, f"{file.stem}:{lineno}", rec.get("question", ""), final,
+                                       solution=solution))
     return items
 
 
 def load_humaneval(path: Path, name: str = "humaneval") -> list[BenchmarkItem]:
     """HumanEval (gzipped) JSONL: the prompt (signature + docstring) and the canonical solution."""
     return [
-        BenchmarkItem(name, rec.get("task_id", str(lineno)), rec.get("prompt", ""), rec.get("canonical_solution", ""))
+        BenchmarkItem(name, rec.get("task_id", str(lineno)), rec.get("prompt", ""),
+                      solution=rec.get("canonical_solution", ""))
         for file in files_in(path, ("HumanEval.jsonl*", "*.jsonl.gz", "*.jsonl"))
         for lineno, rec in iter_jsonl(file)
     ]
@@ -45,7 +42,7 @@ def load_mbpp(path: Path, name: str = "mbpp") -> list[BenchmarkItem]:
     """MBPP: the full JSONL (``text``, ``code``) and/or the sanitized JSON list (``prompt``, ``code``).
 
     A folder loads both files. The question is the task sentence (often under 13 words: the short items Phi-4's
-    13-gram rule misses); the answer is the reference code followed by its test asserts.
+    13-gram rule misses); the solution is the reference code followed by its test asserts.
     """
     items = []
     for file in files_in(path, ("*mbpp*.json*",)):
@@ -58,13 +55,14 @@ def load_mbpp(path: Path, name: str = "mbpp") -> list[BenchmarkItem]:
             prefix = "full"
         for _, rec in records:
             text = rec.get("text") or rec.get("prompt") or ""
-            answer = "\n".join([rec.get("code", ""), *(rec.get("test_list") or [])])
-            items.append(BenchmarkItem(name, f"{prefix}:{rec.get('task_id')}", text, answer))
+            solution = "\n".join([rec.get("code", ""), *(rec.get("test_list") or [])])
+            items.append(BenchmarkItem(name, f"{prefix}:{rec.get('task_id')}", text, solution=solution))
     return items
 
 
 def load_mmlu(path: Path, name: str = "mmlu") -> list[BenchmarkItem]:
-    """MMLU's header-less CSVs ``question, A, B, C, D, answer_letter``, one per subject.
+    """MMLU's header-less CSVs ``question, A, B, C, D, answer_letter``, one per subject: the stem, four options,
+    and the correct option's text as the answer.
 
     A folder with a ``test/`` subfolder loads only the test split; otherwise every CSV under it.
     """
@@ -75,25 +73,39 @@ def load_mmlu(path: Path, name: str = "mmlu") -> list[BenchmarkItem]:
         for rowno, row in iter_csv_rows(file, header=False):
             if len(row) < 6:
                 raise CurateError(f"{file}:{rowno}: expected 6 columns (question, A, B, C, D, answer) in MMLU CSV")
-            options = list(zip("ABCD", row[1:5]))
-            answer = dict(options).get(row[5].strip(), row[5])
-            question = f"{row[0]}\n{format_choices(options)}"
-            items.append(BenchmarkItem(name, f"{subject}:{rowno}", question, answer))
+            items.append(choice_item(name, f"{subject}:{rowno}", row[0], list(zip("ABCD", row[1:5])), row[5]))
     return items
 
 
+def boxed(solution: str) -> str:
+    """The content of the last ``\\boxed{...}`` (or ``\\fbox{...}``) in a solution, braces balanced; "" if none."""
+    start = max(solution.rfind("\\boxed{"), solution.rfind("\\fbox{"))
+    if start < 0:
+        return ""
+    pos, depth = solution.index("{", start) + 1, 1
+    for end in range(pos, len(solution)):
+        depth += (solution[end] == "{") - (solution[end] == "}")
+        if depth == 0:
+            return solution[pos:end].strip()
+    return ""
+
+
 def load_math(path: Path, name: str = "math") -> list[BenchmarkItem]:
-    """MATH / MATH-500 JSONL: ``problem`` and ``solution`` (ids: ``unique_id``, ``idx`` or the line number)."""
+    """MATH / MATH-500 JSONL: the ``problem``, its worked ``solution``, and the final answer (MATH-500's ``answer``
+    field, else the solution's last ``\\boxed{}``); ids: ``unique_id``, ``idx`` or the line number."""
     items = []
     for file in files_in(path, ("test.jsonl", "*.jsonl")):
         for lineno, rec in iter_jsonl(file):
             item_id = rec.get("unique_id") or rec.get("idx", lineno)
-            items.append(BenchmarkItem(name, str(item_id), rec.get("problem", ""), rec.get("solution", "")))
+            solution = rec.get("solution", "")
+            final = rec.get("answer") if isinstance(rec.get("answer"), str) else boxed(solution)
+            items.append(BenchmarkItem(name, str(item_id), rec.get("problem", ""), final, solution=solution))
     return items
 
 
 def load_arc(path: Path, name: str = "arc") -> list[BenchmarkItem]:
-    """ARC's JSONL ``{"id", "question": {"stem", "choices": [{"text", "label"}]}, "answerKey"}``.
+    """ARC's JSONL ``{"id", "question": {"stem", "choices": [{"text", "label"}]}, "answerKey"}``: the stem, the
+    options and the correct option's text.
 
     A folder loads its ``*Test*.jsonl`` files (else every JSONL).
     """
@@ -104,7 +116,6 @@ def load_arc(path: Path, name: str = "arc") -> list[BenchmarkItem]:
             if isinstance(q, str):
                 q = {"stem": q, "choices": rec.get("choices", [])}
             options = [(c.get("label", ""), c.get("text", "")) for c in q.get("choices", [])]
-            answer = dict(options).get(rec.get("answerKey", ""), rec.get("answerKey", ""))
-            question = f"{q.get('stem', '')}\n{format_choices(options)}"
-            items.append(BenchmarkItem(name, rec.get("id", str(lineno)), question, answer))
+            items.append(choice_item(name, rec.get("id", str(lineno)), q.get("stem", ""), options,
+                                     rec.get("answerKey", "")))
     return items

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from curate.benchmarks import loaders
+from curate.benchmarks.loaders import load_arc, load_gsm8k, load_humaneval, load_math, load_mbpp, load_mmlu
 from curate.benchmarks.base import BenchmarkItem, FieldMap
 from curate.benchmarks.generic import load_generic
 from curate.errors import CurateError
 
 KINDS = {
-    "gsm8k": loaders.load_gsm8k,
-    "humaneval": loaders.load_humaneval,
-    "mbpp": loaders.load_mbpp,
-    "mmlu": loaders.load_mmlu,
-    "math": loaders.load_math,
-    "math500": loaders.load_math,
-    "arc": loaders.load_arc,
+    "gsm8k": load_gsm8k,
+    "humaneval": load_humaneval,
+    "mbpp": load_mbpp,
+    "mmlu": load_mmlu,
+    "math": load_math,
+    "math500": load_math,
+    "arc": load_arc,
 }
 _ALIASES = {"human-eval": "humaneval", "human_eval": "humaneval", "arc-challenge": "arc", "arc-easy": "arc",
             "math-500": "math500", "math-test": "math"}

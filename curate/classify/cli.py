@@ -7,8 +7,6 @@ from typing import Annotated, Optional
 
 import typer
 
-from curate.cli_common import fail
-
 group = typer.Typer(help="Quality classifiers: annotate with an LLM, train, evaluate.", no_args_is_help=True)
 
 
@@ -16,20 +14,17 @@ group = typer.Typer(help="Quality classifiers: annotate with an LLM, train, eval
 def train(
     recipe: Annotated[Path, typer.Argument(help="a classifier folder holding recipe.yaml (e.g. classifiers/edu)")],
     data: Annotated[Optional[Path], typer.Option(help="labelled JSONL; default: the recipe's data.path")] = None,
-    kind: Annotated[Optional[str], typer.Option(help="override the recipe's model kind: fasttext or embedding")] = None,
+    kind: Annotated[Optional[str], typer.Option(
+        help="override the recipe's model kind with its default parameters: fasttext, embedding or tfidf")] = None,
 ) -> None:
     """Train RECIPE's classifier; writes model/, metrics.json and the model card README.md beside the recipe."""
     from curate.classify.metrics import format_metrics
     from curate.classify.recipe import load_recipe
     from curate.classify.train import train_recipe
-    from curate.errors import CurateError
 
     overrides = {"model": {"kind": kind, "params": {}}} if kind else None
-    try:
-        r = load_recipe(recipe, overrides)
-        result = train_recipe(r, data.resolve() if data else None, echo=typer.echo)
-    except CurateError as err:
-        fail(str(err))
+    r = load_recipe(recipe, overrides)
+    result = train_recipe(r, data.resolve() if data else None, echo=typer.echo)
     typer.echo(format_metrics(result["test"]))
     typer.echo(f"model written to {r.model_dir}; metrics and card beside it")
 
@@ -43,12 +38,8 @@ def evaluate(
     """Evaluate MODEL on DATA: per-class precision/recall/F1, macro-F1, binary F1, confusion matrix, MSE."""
     from curate.classify.evaluate import evaluate_folder
     from curate.classify.metrics import format_metrics
-    from curate.errors import CurateError
 
-    try:
-        metrics = evaluate_folder(model, data, output)
-    except CurateError as err:
-        fail(str(err))
+    metrics = evaluate_folder(model, data, output)
     typer.echo(format_metrics(metrics))
 
 
@@ -72,19 +63,11 @@ def annotate(
 
     from curate.classify.annotate import annotate_file, endpoint_asker
     from curate.classify.recipe import load_recipe
-    from curate.errors import CurateError
     from curate.llm.client import Endpoint, api_key_from_env
     from curate.llm.server import SMOLLM2_NAME, LlamaServer
 
-    try:
-        r = load_recipe(recipe)
-        name = model_name or SMOLLM2_NAME
-        with nullcontext() if endpoint else LlamaServer(model_name=name) as server:
-            target = Endpoint(endpoint, name, api_key_from_env(api_key_env)) if endpoint else Endpoint(server.url, name)
-            annotate_file(r, inputs, output, endpoint_asker(target), name, limit, text_key, id_key, echo=typer.echo)
-    except CurateError as err:
-        fail(str(err))
-
-
-def register(app: typer.Typer) -> None:
-    app.add_typer(group, name="classifier")
+    r = load_recipe(recipe)
+    name = model_name or SMOLLM2_NAME
+    with nullcontext() if endpoint else LlamaServer(model_name=name) as server:
+        target = Endpoint(endpoint, name, api_key_from_env(api_key_env)) if endpoint else Endpoint(server.url, name)
+        annotate_file(r, inputs, output, endpoint_asker(target), name, limit, text_key, id_key, echo=typer.echo)

@@ -10,15 +10,20 @@ from __future__ import annotations
 
 import numpy as np
 
+from curate.classify.calibrate import classes_from_cuts
+from curate.classify.models.base import spread
+
 
 def evaluate_predictions(y_true, proba: np.ndarray, value: np.ndarray, classes: list, ordinal: bool,
-                         threshold: float | None) -> dict:
-    """Metrics from true class indices, predicted probabilities ``(n, K)`` and predicted values ``(n,)``."""
+                         threshold: float | None, cuts: list[float] | None = None) -> dict:
+    """Metrics from true class indices, predicted probabilities ``(n, K)`` and predicted values ``(n,)`` (classes
+    read off the values with ``cuts`` when the model has them)."""
+    from scipy.stats import spearmanr
     from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
 
     y_true = np.asarray(y_true)
     labels = list(range(len(classes)))
-    pred = predicted_classes(proba, value, ordinal, len(classes))
+    pred = predicted_classes(proba, value, ordinal, len(classes), cuts)
     p, r, f, s = precision_recall_fscore_support(y_true, pred, labels=labels, zero_division=0)
     out = {
         "n": int(len(y_true)),
@@ -33,13 +38,17 @@ def evaluate_predictions(y_true, proba: np.ndarray, value: np.ndarray, classes: 
     }
     if ordinal:
         out["mse"] = float(np.mean((np.asarray(value, dtype=np.float64) - y_true) ** 2))
+        out["spearman"] = float(spearmanr(y_true, value).statistic) if len(set(y_true)) > 1 else float("nan")
         if threshold is not None:
             out["binary"] = _binary(y_true >= threshold, pred >= threshold, threshold)
     return out
 
 
-def predicted_classes(proba, value, ordinal: bool, n_classes: int) -> np.ndarray:
-    """Ordinal: the rounded value (so regression and classification heads are judged alike); else argmax."""
+def predicted_classes(proba, value, ordinal: bool, n_classes: int, cuts: list[float] | None = None) -> np.ndarray:
+    """Ordinal: the class the value's cuts give (:mod:`curate.classify.calibrate`), else the rounded value (so
+    regression and classification heads are judged alike); categorical: argmax."""
+    if ordinal and cuts:
+        return classes_from_cuts(value, cuts)
     if ordinal:
         return np.clip(np.rint(np.asarray(value, dtype=np.float64)), 0, n_classes - 1).astype(int)
     return np.asarray(proba).argmax(axis=1)
@@ -63,6 +72,9 @@ def predictions(model, texts: list[str], cache: bool = False,
         proba = model.proba_from_embeddings(E)
         if model.objective == "regression":
             return proba, model.value_from_embeddings(E)
+    elif model.kind == "stack":
+        value = model.predict_value(texts, cache=cache)
+        return spread(value, model.n_classes_), value
     else:
         proba = model.predict_proba(texts)
     return proba, proba @ np.arange(proba.shape[1], dtype=np.float64)
@@ -72,7 +84,8 @@ def evaluate_model(model, texts: list[str], y_true, recipe, cache: bool = False)
     """Run a fitted model on texts and score it against the recipe's label scale."""
     proba, value = predictions(model, texts, cache)
     labels = recipe.labels
-    return evaluate_predictions(y_true, proba, value, labels.classes, labels.kind == "ordinal", labels.threshold)
+    return evaluate_predictions(y_true, proba, value, labels.classes, labels.kind == "ordinal", labels.threshold,
+                                getattr(model, "cuts_", None))
 
 
 def format_metrics(m: dict) -> str:
@@ -80,6 +93,8 @@ def format_metrics(m: dict) -> str:
     lines = [f"n={m['n']}  accuracy={m['accuracy']:.3f}  macro-F1={m['macro_f1']:.3f}"]
     if "mse" in m:
         lines[0] += f"  MSE={m['mse']:.3f}"
+    if "spearman" in m:
+        lines[0] += f"  Spearman={m['spearman']:.3f}"
     if "binary" in m:
         b = m["binary"]
         lines.append(f"binary at >= {b['threshold']:g}: precision={b['precision']:.3f} recall={b['recall']:.3f} "

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationError, model_validator
 
-from curate.configbase import StrictModel, read_yaml_mapping
+from curate.configbase import StrictModel, format_validation_error, read_yaml_mapping
 from curate.errors import ConfigError
 
 RECIPE_FILE = "recipe.yaml"
@@ -33,7 +33,11 @@ class LabelSpec(StrictModel):
     )
     classes: list[str | int] = Field(min_length=2, description="the label values, in order")
     threshold: float | None = Field(
-        None, description="ordinal only: a document is positive when its rounded score is >= this class index"
+        None, description="ordinal only: a document is positive when its class index is >= this"
+    )
+    calibrate: bool = Field(
+        False, description="ordinal only: read classes off the score with cut points chosen by cross-validation on "
+        "the training data (best binary F1 per class boundary) instead of rounding it"
     )
 
     @model_validator(mode="after")
@@ -45,6 +49,8 @@ class LabelSpec(StrictModel):
                 raise ValueError("threshold is only meaningful for ordinal labels; remove it")
             if not 0 < self.threshold < len(self.classes):
                 raise ValueError(f"threshold must lie between 0 and {len(self.classes) - 1} (got {self.threshold})")
+        if self.calibrate and self.kind != "ordinal":
+            raise ValueError("calibrate is only meaningful for ordinal labels; remove it")
         return self
 
     def index(self, value: Any) -> int | None:
@@ -74,13 +80,21 @@ class DataSpec(StrictModel):
         None, description="split by this field (e.g. the page a snippet comes from) so no group is in two splits"
     )
     test_fraction: float = Field(0.1, gt=0, lt=0.5, description="held-out share for the metrics")
+    test_path: str | None = Field(
+        None, description="JSONL of held-out documents for the metrics; when given, data.path is all training data "
+        "and test_fraction is not used (annotations that come with their own test split)"
+    )
     seed: int = Field(42, description="seed of the split and of training")
+    cv_folds: int = Field(5, ge=2, le=20, description="folds of the cross-validation that chooses the cut points "
+                          "(labels.calibrate)")
 
 
 class ModelSpec(StrictModel):
     """Which model kind learns the recipe, and its hyperparameters (passed to the kind's constructor)."""
 
-    kind: Literal["fasttext", "embedding"] = Field(description="fasttext (CPU, fast) or embedding (encoder + head)")
+    kind: Literal["fasttext", "embedding", "tfidf", "stack"] = Field(
+        description="fasttext (CPU, fast), embedding (encoder + head), tfidf (linear model on TF-IDF words) or "
+        "stack (the weighted mean of other kinds' values)")
     params: dict[str, Any] = Field(default_factory=dict, description="constructor arguments of the model kind")
 
     @model_validator(mode="after")
@@ -152,6 +166,4 @@ def load_recipe(path: str | Path, overrides: dict[str, Any] | None = None) -> Re
     try:
         return Recipe.model_validate(data)
     except ValidationError as err:
-        from curate.config import format_validation_error
-
         raise ConfigError(format_validation_error(err, str(file))) from None

@@ -18,6 +18,7 @@ import numpy as np
 from curate.classify.metrics import predicted_classes, predictions
 from curate.classify.models import load_model
 from curate.classify.models.base import META_FILE
+from curate.classify.models.encoder import resolve_device
 from curate.classify.recipe import Recipe, load_recipe
 from curate.errors import ConfigError
 
@@ -39,33 +40,31 @@ def check_trained(folder: str | Path) -> Recipe:
 
 
 class LoadedClassifier:
-    """A recipe and its fitted model; ``device`` and ``precision`` override the embedding kind's."""
+    """A recipe and its fitted model; ``device`` and ``precision`` override the embedding kind's, ``name`` the
+    recipe's name as the prefix of the metadata keys."""
 
-    def __init__(self, folder: str | Path, device: str | None = None, precision: str | None = None):
+    def __init__(self, folder: str | Path, device: str | None = None, precision: str | None = None,
+                 name: str | None = None):
         self.recipe = check_trained(folder)
+        self.name = name or self.recipe.name
         self.model = load_model(self.recipe.model_dir)
-        if precision is not None and hasattr(self.model, "precision"):
-            self.model.precision = precision
-        if device is not None and hasattr(self.model, "head_"):
-            from curate.classify.models.encoder import resolve_device
-
-            self.model.device = device
-            self.model.head_.to(resolve_device(device))
-
-    @property
-    def name(self) -> str:
-        return self.recipe.name
+        for model in getattr(self.model, "models_", [self.model]):  # a stack's members, or the model itself
+            if precision is not None and hasattr(model, "precision"):
+                model.precision = precision
+            if device is not None and hasattr(model, "head_"):
+                model.device = device
+                model.head_.to(resolve_device(device))
 
     def encoder_key(self) -> tuple | None:
         m = self.model
-        return (m.encoder, m.max_seq_length) if m.kind == "embedding" else None
+        return (m.encoder, m.max_seq_length, m.windows) if m.kind == "embedding" else None
 
     def scores(self, texts: list[str], embeddings: np.ndarray | None = None) -> Scores:
         """Score texts (with the embeddings already computed by a shared encoder, when given)."""
         proba, value = predictions(self.model, texts, embeddings=embeddings)
         classes = self.recipe.labels.classes
         ordinal = self.recipe.labels.kind == "ordinal"
-        ints = predicted_classes(proba, value, ordinal, len(classes))
+        ints = predicted_classes(proba, value, ordinal, len(classes), getattr(self.model, "cuts_", None))
         if not ordinal:
             return Scores(proba[np.arange(len(ints)), ints], ints, [str(classes[i]) for i in ints])
         return Scores(np.asarray(value, dtype=np.float64), ints, None)

@@ -6,9 +6,13 @@
 - ``topic``: MMLU questions (with their four choices) labelled with the category of their subject, in the
   grouping of the MMLU paper (Hendrycks et al., 2021; ``categories.py`` in hendrycks/test): STEM, humanities,
   social sciences, other (business, health, misc.).
+- ``edu`` / ``edu-test``: FineWeb-Edu's Llama-3-70B annotations (0-5): the train and val files together (training
+  data; hyperparameters and thresholds are chosen by cross-validation inside it), and the test file alone.
+- ``reasoning``: worked solutions and textbook worked examples vs ordinary web pages
+  (:mod:`curate.classify.reference`).
 
 ``python -m curate.classify.tasks NAME SHARED_DATA OUT.jsonl`` writes a task as JSONL for ``curate classifier
-train`` (the shipped ``classifiers/content`` and ``classifiers/topic`` were trained this way).
+train`` (every shipped classifier was trained this way; its model card gives the commands).
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ import csv
 import json
 import sys
 from pathlib import Path
+
+from curate.classify.reference import reasoning_records
 
 MMLU_CATEGORIES = {
     "STEM": [
@@ -75,7 +81,23 @@ def mmlu_topics(shared_data: str | Path, splits: tuple[str, ...] = ("test", "val
     return out
 
 
-TASKS = {"content": content_snippets, "topic": mmlu_topics}
+def edu_annotations(shared_data: str | Path, splits: tuple[str, ...] = ("train", "val")) -> list[dict]:
+    """FineWeb-Edu annotated pages: ``{"id", "text", "score"}`` of the named files, in file order."""
+    root = Path(shared_data) / "fineweb-edu-annotations"
+    out = []
+    for split_name in splits:
+        with open(root / f"{split_name}_1k.jsonl", encoding="utf-8") as f:
+            out.extend({**json.loads(line), "split": split_name} for line in f if line.strip())
+    return out
+
+
+TASKS = {
+    "content": content_snippets,
+    "topic": mmlu_topics,
+    "edu": edu_annotations,
+    "edu-test": lambda shared: edu_annotations(shared, ("test",)),
+    "reasoning": reasoning_records,
+}
 
 
 def main(argv: list[str]) -> None:
@@ -83,6 +105,7 @@ def main(argv: list[str]) -> None:
         sys.exit(f"usage: python -m curate.classify.tasks {{{','.join(TASKS)}}} SHARED_DATA OUT.jsonl")
     from curate.classify.data import write_jsonl
 
+    Path(argv[2]).parent.mkdir(parents=True, exist_ok=True)
     n = write_jsonl(argv[2], TASKS[argv[0]](argv[1]))
     print(f"wrote {n} labelled records to {argv[2]}")
 

@@ -6,6 +6,7 @@ items, :class:`Decontaminator` checks texts against it; the datatrove step is
 """
 
 from curate.decontam.detect import CheckResult, Decontaminator, Hit, Thresholds
-from curate.decontam.index import BenchmarkIndex, IndexSettings, build_index
+from curate.decontam.index import BenchmarkIndex, build_index
+from curate.decontam.units import IndexSettings
 
 __all__ = ["BenchmarkIndex", "CheckResult", "Decontaminator", "Hit", "IndexSettings", "Thresholds", "build_index"]

@@ -22,7 +22,7 @@ from typing import Iterable, Iterator
 import numpy as np
 
 from curate.benchmarks.base import open_text
-from curate.decontam.ngrams import text_ngrams
+from curate.decontam.ngrams import batch_word_hashes, ngram_hashes
 from curate.errors import CurateError
 
 
@@ -81,38 +81,55 @@ def _common_by_items(keys: np.ndarray, idents: np.ndarray, min_items: int) -> np
     return ukeys[counts >= min_items].astype(np.uint64)
 
 
-def _common_in_reference(candidates: dict[str, np.ndarray], sizes: tuple[int, ...], texts: Iterable[str],
-                         min_docs: int) -> dict[str, np.ndarray]:
-    """Candidate keys found in at least ``min_docs`` reference documents (each document counts once)."""
+def _common_in_reference(candidates: dict[str, np.ndarray], sizes: dict[str, tuple[int, ...]],
+                         texts: Iterable[str], min_docs: int, batch: int = 64) -> dict[str, np.ndarray]:
+    """Candidate keys found in at least ``min_docs`` reference documents (each document counts once); the
+    documents are hashed a batch at a time, and only n-grams that are candidates are kept."""
     sorted_keys = {k: np.unique(v) for k, v in candidates.items()}
-    found: dict[str, list[np.ndarray]] = {k: [] for k in candidates}
-    for text in texts:
-        _, grams = text_ngrams(text, sizes)
-        for key, arr in sorted_keys.items():
-            doc = np.unique(np.concatenate([grams.get(n, np.zeros(0, np.uint64)) for n in _sizes_of(key, sizes)]))
-            found[key].append(doc[members(doc, arr)])
+    all_sizes = tuple(sorted({n for table in sizes.values() for n in table}))
+    found: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {k: [] for k in candidates}
+    docs_before = 0
+    for chunk in _chunks(texts, batch):
+        words, first = batch_word_hashes(chunk)
+        doc_of = np.repeat(np.arange(len(chunk)), np.diff(first)) + docs_before
+        grams = ngram_hashes(words, all_sizes)
+        for key, table in sorted_keys.items():
+            for n in sizes[key]:
+                pos = np.flatnonzero(members(grams[n], table))
+                pos = pos[doc_of[pos] == doc_of[pos + n - 1]]
+                found[key].append(unique_pairs(grams[n][pos], doc_of[pos]))
+        docs_before += len(chunk)
     out = {}
-    for key, chunks in found.items():
-        if not chunks:
-            out[key] = np.zeros(0, np.uint64)
-            continue
-        ukeys, counts = np.unique(np.concatenate(chunks), return_counts=True)
-        out[key] = ukeys[counts >= min_docs].astype(np.uint64)
+    for key, pairs in found.items():
+        ukeys = np.zeros(0, np.uint64)
+        if pairs:
+            keys, _ = unique_pairs(np.concatenate([k for k, _ in pairs]), np.concatenate([d for _, d in pairs]))
+            ukeys, starts = sorted_runs(keys)
+            ukeys = ukeys[np.diff(np.append(starts, len(keys))) >= min_docs]
+        out[key] = ukeys.astype(np.uint64)
     return out
 
 
-def _sizes_of(key: str, sizes: tuple[int, ...]) -> tuple[int, ...]:
-    return (int(key),) if key.isdigit() else tuple(n for n in sizes if n < 7)
+def _chunks(texts: Iterable[str], size: int) -> Iterator[list[str]]:
+    chunk: list[str] = []
+    for text in texts:
+        chunk.append(text)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def derive_allowlist(grams: dict[str, np.ndarray], owners: dict[str, np.ndarray], unit_ident: np.ndarray,
-                     settings: AllowListSettings,
-                     reference_texts: Iterable[str] | None = None) -> dict[str, np.ndarray]:
-    """The allow-listed keys per table (``"13"``, ``"7"``, ``"short"``), sorted and unique."""
+                     settings: AllowListSettings, reference_texts: Iterable[str] | None = None,
+                     short_sizes: tuple[int, ...] = ()) -> dict[str, np.ndarray]:
+    """The allow-listed keys per table (``"13"``, ``"7"``, ``"short"``: whole stems of ``short_sizes`` words),
+    sorted and unique."""
     out = {k: _common_by_items(grams[k], unit_ident[owners[k]], settings.min_items) for k in grams}
     if reference_texts is not None and settings.min_docs > 0:
-        sizes = (13, 7, 1, 2, 3, 4, 5, 6)
-        ref = _common_in_reference(grams, sizes, reference_texts, settings.min_docs)
+        ref = _common_in_reference(grams, {"13": (13,), "7": (7,), "short": short_sizes}, reference_texts,
+                                   settings.min_docs)
         out = {k: np.union1d(out[k], ref[k]).astype(np.uint64) for k in out}
     return out
 

@@ -13,8 +13,9 @@ from pathlib import Path
 from curate.benchmarks import BenchmarkItem, FieldMap, load_benchmark
 from curate.decontam.allowlist import AllowListSettings, read_reference_corpus
 from curate.decontam.config import BenchmarkSpec, DecontamConfig
-from curate.decontam.index import IndexSettings, build_index
+from curate.decontam.index import INDEX_VERSION, build_index
 from curate.decontam.ngrams import NORM_VERSION
+from curate.decontam.units import IndexSettings
 from curate.errors import CurateError
 
 
@@ -22,7 +23,8 @@ def load_items(specs: list[BenchmarkSpec]) -> list[BenchmarkItem]:
     """Every item of every benchmark in ``specs``, in order."""
     items: list[BenchmarkItem] = []
     for spec in specs:
-        fields = FieldMap(spec.question_field, spec.answer_field, spec.id_field, spec.choices_field)
+        fields = FieldMap(spec.question_field, spec.answer_field, spec.id_field, spec.choices_field,
+                          spec.solution_field)
         items.extend(load_benchmark(spec.name, spec.path, spec.kind, fields))
     return items
 
@@ -36,7 +38,7 @@ def _file_stamps(path: str) -> list:
 def fingerprint(cfg: DecontamConfig) -> str:
     """A digest of what the index depends on (not of the thresholds: those apply at scan time)."""
     payload = {
-        "norm": NORM_VERSION,
+        "norm": [NORM_VERSION, INDEX_VERSION],
         "benchmarks": [[s.model_dump(), _file_stamps(s.path)] for s in cfg.benchmarks],
         "allowlist": [cfg.allowlist_corpus, cfg.allowlist_min_items, cfg.allowlist_min_docs,
                       _file_stamps(cfg.allowlist_corpus) if cfg.allowlist_corpus else None],

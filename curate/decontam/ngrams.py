@@ -161,10 +161,26 @@ def ngram_hashes(words: np.ndarray, sizes: tuple[int, ...]) -> dict[int, np.ndar
     return out
 
 
-def text_ngrams(text: str, sizes: tuple[int, ...]) -> tuple[int, dict[int, np.ndarray]]:
-    """(number of words, n-gram hashes by size) of a raw text."""
-    words = word_hashes(text)
-    return len(words), ngram_hashes(words, sizes)
+def prefix_hashes(words: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """The n-gram hash of ``words[s:s + n]`` for each (start s, length n): equal to ``ngram_hashes(words, (n,))[n][s]``
+    but computed only at those positions, so texts of many different lengths are hashed whole in one pass."""
+    lengths = np.asarray(lengths, dtype=np.int64)
+    acc = np.zeros(len(starts), dtype=np.uint64)
+    for k in range(int(lengths.max(initial=0))):
+        more = lengths > k
+        acc[more] = acc[more] * _GRAM_BASE + words[starts[more] + k]
+    return mix(acc ^ lengths.astype(np.uint64))
+
+
+def grown_hashes(words: np.ndarray, starts: np.ndarray, sizes: tuple[int, ...]):
+    """For each n in ``sizes`` (ascending): (n, the starts with n words left, the n-gram hash at each of them), grown
+    one word at a time from the same accumulator, so many sizes at a few positions cost one pass."""
+    acc = np.zeros(len(starts), dtype=np.uint64)
+    for k in range(max(sizes, default=0)):
+        keep = starts + k < len(words)
+        starts, acc = starts[keep], acc[keep] * _GRAM_BASE + words[starts[keep] + k]
+        if k + 1 in sizes:
+            yield k + 1, starts, mix(acc ^ np.uint64(k + 1))
 
 
 def word_spans(text: str) -> list[tuple[int, int]]:

@@ -8,7 +8,7 @@ from pathlib import Path
 from datatrove.data import Document, DocumentsPipeline
 from datatrove.pipeline.base import PipelineStep
 
-from curate.accounting import DropFilter, Rejects
+from curate.accounting import DropFilter
 from curate.decontam.config import DecontamConfig
 from curate.decontam.detect import CheckResult, Decontaminator, Thresholds
 
@@ -22,7 +22,7 @@ class BuildIndex(PipelineStep):
     name = "🧮 benchmark index"
     type = "🧪 - DECONTAM"
 
-    def __init__(self, cfg: DecontamConfig, index_dir: str):
+    def __init__(self, index_dir: str, cfg: DecontamConfig):
         super().__init__()
         self.cfg = cfg
         self.index_dir = index_dir
@@ -52,7 +52,8 @@ def hit_rows(doc: Document, result: CheckResult, fuzzy_hits, items: list[dict], 
             "doc_id": doc.id, "url": doc.metadata.get("url"), "benchmark": meta["benchmark"],
             "item_id": meta["item_id"], **fields, "spans": [list(s) for s in spans], "dropped": dropped,
             "excerpt_offset": start, "excerpt": text[start:end], "doc_chars": len(text),
-            "question": meta["question"], "answer": meta["answer"],
+            "question": meta["question"], "options": meta["options"], "answer": meta["answer"],
+            "solution": meta["solution"],
         })
     return rows
 
@@ -69,8 +70,8 @@ class DecontamFilter(DropFilter):
     name = "🧪 decontaminate"
     type = "🧪 - DECONTAM"
 
-    def __init__(self, rejects: Rejects | None, cfg: DecontamConfig, index_dir: str, hits_dir: str):
-        super().__init__(rejects, batch_size=cfg.batch_size)
+    def __init__(self, index_dir: str, hits_dir: str, cfg: DecontamConfig):
+        super().__init__(batch_size=cfg.batch_size)
         self.cfg = cfg
         self.hits_dir = hits_dir
         self.checker = Decontaminator(index_dir, Thresholds(cfg.contaminated_ratio, cfg.partial_ratio,

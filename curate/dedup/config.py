@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from curate.configbase import StrictModel
+from curate.stagespec import StageSpec
 
 SurvivorKey = Literal["score", "length", "first"]
 
@@ -71,3 +72,11 @@ class DedupConfig(StrictModel):
         from curate.dedup.minhash import optimal_bands_rows
 
         return optimal_bands_rows(self.threshold, self.num_perm, 1 - self.fn_weight, self.fn_weight)
+
+
+STAGE = StageSpec(
+    "dedup", DedupConfig, plan="curate.dedup.stage:plan",
+    help="Remove exact and near-duplicate documents (MinHash LSH), keeping one document per cluster.\n\nKept documents "
+    "go to OUTPUT/dedup/, removed ones to OUTPUT/dedup/rejected/<reason>/ with duplicate_of and dedup_cluster in their "
+    "metadata; the duplicates summary to OUTPUT/report/dedup.json.",
+)

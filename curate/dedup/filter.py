@@ -27,10 +27,10 @@ class DedupFilter(PipelineStep):
     name = "🧹 dedup filter"
     type = "🫂 - DEDUP"
 
-    def __init__(self, work_dir: str, rejects: Rejects):
+    def __init__(self, work_dir: str):
         super().__init__()
         self.work_dir = str(work_dir)
-        self.rejects = rejects
+        self.rejects: Rejects | None = None  # the stage's, given by the framework
 
     def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
         work = WorkDir(self.work_dir)

@@ -26,11 +26,10 @@ class DedupSignatures(PipelineStep):
     name = "🔏 dedup signatures"
     type = "🫂 - DEDUP"
 
-    def __init__(self, work_dir: str, config: DedupConfig, reader: PipelineStep | None = None):
+    def __init__(self, work_dir: str, config: DedupConfig):
         super().__init__()
         self.work_dir = str(work_dir)
         self.config = config
-        self.reader = reader
         self.bands, self.rows = config.lsh_params()
         self._hasher = None
 
@@ -47,13 +46,7 @@ class DedupSignatures(PipelineStep):
         return {**self.__dict__, "_hasher": None}
 
     def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> None:
-        """Consume the shard (this step ends its pipeline) and write its files.
-
-        With ``reader``, the step reads its shard itself: the reader's own counters then stay out of this
-        group's stats, so the funnel counts the input once (in the filter pass, which reads it again).
-        """
-        if self.reader is not None:
-            data = self.reader(data, rank, world_size)
+        """Consume the shard (this step ends its pipeline) and write its files."""
         work = WorkDir(self.work_dir)
         names = band_names(self.bands)
         paths = [work.docs(rank), work.ids(rank), work.id_offsets(rank), work.shingles(rank)]

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 from typing import Annotated, Literal, Union
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, model_validator
 
-from curate.configbase import StrictModel
+from curate.configbase import PathStr, StrictModel
+from curate.stagespec import Opt, StageSpec
 
 
 class TrafilaturaConfig(StrictModel):
@@ -48,7 +49,8 @@ class LanguageIdConfig(StrictModel):
     """Language identification: py3langid (its model ships in its wheel) or a fastText LID model file."""
 
     backend: Literal["py3langid", "fasttext"] = "py3langid"
-    model: str | None = Field(None, description="fastText LID model file (e.g. lid.176.bin); backend fasttext only")
+    model: PathStr | None = Field(None, description="fastText LID model file (e.g. lid.176.bin); backend fasttext "
+                                  "only")
     languages: list[str] | None = Field(
         default_factory=lambda: ["en"],
         description="ISO 639-1 codes to keep (e.g. [en, de]); null keeps every language. English by default, as in "
@@ -56,18 +58,7 @@ class LanguageIdConfig(StrictModel):
         "are 'the', 'be', 'to'…), so they would drop other languages anyway, under a misleading reason",
     )
     min_score: float = Field(0.65, ge=0, le=1, description="drop pages whose top language scores below this")
-    max_chars: int = Field(
-        2000, gt=0, description="identify the language from the first this-many characters (2000 gives the labels "
-        "5000 gives on the 1,190 test pages, at 40% of the cost)")
-
-    @field_validator("model")
-    @classmethod
-    def _model_file(cls, v: str | None) -> str | None:
-        import os
-
-        if v is not None and not os.path.isfile(v):
-            raise ValueError(f"fastText LID model file not found: {v}")
-        return v
+    max_chars: int = Field(5000, gt=0, description="identify the language from the first this-many characters")
 
 
 class UrlFilterConfig(StrictModel):
@@ -195,3 +186,38 @@ class ExtractConfig(StrictModel):
     )
     max_page_bytes: int = Field(10_000_000, gt=0, description="larger pages are dropped (too_large)")
     min_text_chars: int = Field(1, ge=1, description="extracted text shorter than this is dropped (empty_text)")
+
+
+def _languages(text: str) -> list[str] | None:
+    return None if text.strip() == "all" else [x.strip() for x in text.split(",") if x.strip()]
+
+
+def _filters(text: str) -> list[dict]:
+    return [] if text.strip() == "none" else [{"name": x.strip()} for x in text.split(",") if x.strip()]
+
+
+def finish_block(block: dict) -> dict:
+    """``--timeout`` is the time limit of the extractor the command runs (``--extractor``, trafilatura by default)."""
+    extractor = block.get("extractor", "trafilatura")
+    if "timeout_s" in block and extractor in ExtractConfig.model_fields:  # else the config check names the extractors
+        block.setdefault(extractor, {})["timeout_s"] = block.pop("timeout_s")
+    return block
+
+
+STAGE = StageSpec(
+    "extract", ExtractConfig, plan="curate.extract.stage:plan", consumes=None,
+    help="Extract main text from crawl files (trafilatura or Resiliparse), identify the language, apply heuristic "
+    "filters.\n\nKept documents go to OUTPUT/extract/, dropped ones to OUTPUT/extract/rejected/<reason>/, what the "
+    "filters removed from the text of kept ones to OUTPUT/extract/edits/<rule>/.",
+    options=(
+        Opt("language.languages", ("--languages",), parse=_languages,
+            help="keep only these languages, comma-separated ISO 639-1 codes; 'all' keeps every language"),
+        Opt("language", ("--no-language-id",), switch=True, value=None, help="skip language identification"),
+        Opt("filters", parse=_filters, help="heuristic filters, comma-separated, in order "
+            f"({', '.join(FILTER_NAMES)}); "
+            "'none' for extraction and language ID only (default: all)"),
+        Opt("timeout_s", ("--timeout",), help="per-page time limit of the extractor, seconds; a slower page is "
+            f"dropped (extract_timeout) (default: {TrafilaturaConfig.model_fields['timeout_s'].default})"),
+    ),
+    finish_block="curate.extract.config:finish_block",
+)

@@ -13,7 +13,7 @@ from functools import cache, partial
 
 from datatrove.utils.text import split_into_sentences
 
-from curate.accounting import DatatroveFilter, DropFilter, Edits, Rejects, TextEdit
+from curate.accounting import DatatroveFilter, DropFilter, TextEdit
 from curate.extract.c4 import C4Rules
 from curate.extract.heuristics import C4, FineWeb, GopherQuality, GopherRepetition
 from curate.extract.tokenizer import SharedWordTokenizer
@@ -60,7 +60,7 @@ class C4Explainer:
         return outcome.edits if outcome.reason is None and outcome.text == after else None
 
 
-def build_filters(cfgs: list, rejects: Rejects, edits: Edits | None = None) -> list[DropFilter]:
+def build_filters(cfgs: list) -> list[DropFilter]:
     """The filters named by each block's ``name``, in order, with the block's options; drops go to
     ``rejected/<name>.<reason>``, lines removed from kept pages to ``edits/<name>.<rule>``. The text filters
     tokenize English words with datatrove's tokenizer, once per page."""
@@ -70,14 +70,14 @@ def build_filters(cfgs: list, rejects: Rejects, edits: Edits | None = None) -> l
         opts = cfg.model_dump(exclude={"name", "implementation"})
         if cfg.name == "url":
             load = partial(loaded_url_filter, json.dumps(opts, sort_keys=True))
-            steps.append(DatatroveFilter(load, prefix="url", rejects=rejects, requires="url", name="URLFilter"))
+            steps.append(DatatroveFilter(load, prefix="url", requires="url", name="URLFilter"))
         elif cfg.implementation == "curate":
-            steps.append(_OURS[cfg.name](opts, tokenizer, rejects, edits))
+            steps.append(_OURS[cfg.name](opts, tokenizer))
         elif cfg.name == "c4":
             explain = C4Explainer(opts, tokenizer) if cfg.edit_text else None
             options = {k: v for k, v in opts.items() if k not in ("edit_text", "typographic_closers")}
-            steps.append(DatatroveFilter(_datatrove_filter(cfg.name, options), prefix=cfg.name, rejects=rejects,
-                                         edits=edits, explain=explain, keep_text=not cfg.edit_text))
+            steps.append(DatatroveFilter(_datatrove_filter(cfg.name, options), prefix=cfg.name, explain=explain,
+                                         keep_text=not cfg.edit_text))
         else:
-            steps.append(DatatroveFilter(_datatrove_filter(cfg.name, opts), prefix=cfg.name, rejects=rejects))
+            steps.append(DatatroveFilter(_datatrove_filter(cfg.name, opts), prefix=cfg.name))
     return steps

@@ -19,7 +19,7 @@ from datatrove.pipeline.filters.gopher_quality_filter import STOP_WORDS
 from datatrove.pipeline.filters.gopher_repetition_filter import find_duplicates, find_top_duplicate, get_n_grams
 from datatrove.utils.text import PUNCTUATION_SET, TERMINAL_PUNCTUATION, split_into_sentences
 
-from curate.accounting import DropFilter, Edits, Rejects, namespaced
+from curate.accounting import DropFilter, namespaced
 from curate.extract.c4 import C4Rules
 from curate.extract.tokenizer import SharedWordTokenizer
 
@@ -37,9 +37,9 @@ class TextFilter(DropFilter):
 
     prefix = ""
 
-    def __init__(self, opts: dict, tokenizer: SharedWordTokenizer, rejects: Rejects | None, edits: Edits | None = None):
+    def __init__(self, opts: dict, tokenizer: SharedWordTokenizer):
         self.name = f"{self.prefix} (curate, exact)"  # before PipelineStep.__init__, which names the stats after it
-        super().__init__(rejects, edits=edits)
+        super().__init__()
         self.opts = opts
         self.tokenizer = tokenizer
         self.default_reason = self.prefix
@@ -136,8 +136,8 @@ class C4(TextFilter):
 
     prefix = "c4"
 
-    def __init__(self, opts: dict, tokenizer: SharedWordTokenizer, rejects: Rejects | None, edits: Edits | None = None):
-        super().__init__(opts, tokenizer, rejects, edits)
+    def __init__(self, opts: dict, tokenizer: SharedWordTokenizer):
+        super().__init__(opts, tokenizer)
         self.rules = C4Rules(opts, self.sentences)
 
     def sentences(self, text: str) -> list[str]:

@@ -3,52 +3,44 @@
 
 from __future__ import annotations
 
-import json
+import os
+from collections import Counter
 from functools import partial
 
-from curate.accounting import CountIn, KeepWriter
+from curate.errors import ConfigError
 from curate.extract.config import ExtractConfig
 from curate.extract.filters import build_filters
 from curate.extract.steps import ExtractText, LanguageId
-from curate.stage import StageContext, StagePlan, StepGroup
-
-STAGE = "extract"
+from curate.jsonio import iter_jsonl, write_json_atomic
+from curate.stage import StageContext, StagePlan
 
 
 def plan(cfg: ExtractConfig, ctx: StageContext) -> StagePlan:
-    rejects, edits = ctx.rejects(STAGE), ctx.edits(STAGE)
-    # the URL filter needs only the URL: it runs before extraction, so blocked pages cost no trafilatura call
+    lid = cfg.language
+    if lid is not None and lid.model is not None and not os.path.isfile(lid.model):
+        raise ConfigError(f"extract.language.model: fastText LID model file not found: {lid.model}")
+    # the URL filter needs only the URL: it runs before extraction, so blocked pages cost no extractor call
     url_filters = [f for f in cfg.filters if f.name == "url"]
     text_filters = [f for f in cfg.filters if f.name != "url"]
-    steps = [
-        ctx.reader(rejects, max_bytes=cfg.max_page_bytes) if ctx.upstream is None else ctx.reader(rejects),
-        CountIn(),
-        *build_filters(url_filters, rejects),
-        ExtractText(getattr(cfg, cfg.extractor), cfg.content, cfg.min_text_chars, rejects),
-    ]
+    steps = [*build_filters(url_filters), ExtractText(getattr(cfg, cfg.extractor), cfg.content, cfg.min_text_chars)]
     if cfg.language is not None:
-        steps.append(LanguageId(cfg.language, rejects))
-    steps.extend(build_filters(text_filters, rejects, edits))
-    steps.append(KeepWriter(str(ctx.kept_dir(STAGE)), rejects, stage=STAGE, run_id=ctx.run_id, edits=edits))
-    return StagePlan([StepGroup(STAGE, steps)], finalize=partial(summarize_input_problems, ctx))
+        steps.append(LanguageId(cfg.language))
+    steps.extend(build_filters(text_filters))
+    group = ctx.accounted(steps, reader=ctx.reader(max_bytes=cfg.max_page_bytes))
+    return StagePlan([group], finalize=partial(summarize_input_problems, ctx))
 
 
-def summarize_input_problems(ctx: StageContext) -> None:
+def summarize_input_problems(ctx: StageContext) -> str | None:
     """Gather the readers' per-task problem logs into ``report/input_problems.json`` (counts by kind, and every
-    problem with its file), and print a one-line summary per kind."""
-    folder = ctx.kept_dir(STAGE) / "input_problems"
-    problems = []
-    for path in sorted(folder.glob("*.jsonl")):
-        problems.extend(json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
-    by_kind: dict[str, int] = {}
-    for p in problems:
-        by_kind[p["kind"]] = by_kind.get(p["kind"], 0) + 1
-    report = ctx.report_dir()
-    report.mkdir(parents=True, exist_ok=True)
-    (report / "input_problems.json").write_text(
-        json.dumps({"counts": by_kind, "problems": problems}, indent=2, ensure_ascii=False)
-    )
+    problem with its file); returns a one-line summary per kind."""
+    problems = [rec for path in sorted((ctx.kept_dir / "input_problems").glob("*.jsonl"))
+                for _, rec in iter_jsonl(path)]
+    by_kind = Counter(p["kind"] for p in problems)
+    write_json_atomic(ctx.report_dir / "input_problems.json", {"counts": dict(by_kind), "problems": problems},
+                      indent=2)
+    lines = []
     for kind, n in sorted(by_kind.items()):
         files = sorted({p["file"] for p in problems if p["kind"] == kind})
         shown = ", ".join(files[:5]) + (f" and {len(files) - 5} more" if len(files) > 5 else "")
-        print(f"input problem: {kind} x{n} in {shown}")
+        lines.append(f"input problem: {kind} x{n} in {shown}")
+    return "\n".join(lines) or None

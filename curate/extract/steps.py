@@ -10,7 +10,7 @@ from functools import partial
 
 from datatrove.data import Document, DocumentsPipeline
 
-from curate.accounting import DropFilter, Rejects
+from curate.accounting import DropFilter
 from curate.extract.config import LanguageIdConfig, ResiliparseConfig, TrafilaturaConfig
 
 
@@ -49,11 +49,10 @@ class ExtractText(DropFilter):
     (the extractor raised), ``empty_text`` (nothing, or less than ``min_text_chars``, was extracted).
     """
 
-    def __init__(self, options: TrafilaturaConfig | ResiliparseConfig, content: str, min_text_chars: int,
-                 rejects: Rejects | None):
+    def __init__(self, options: TrafilaturaConfig | ResiliparseConfig, content: str, min_text_chars: int):
         self.extractor = "resiliparse" if isinstance(options, ResiliparseConfig) else "trafilatura"
         self.name = f"📝 {self.extractor}"  # before PipelineStep.__init__, which names the stats after it
-        super().__init__(rejects)
+        super().__init__()
         self.options = options.model_dump(exclude={"timeout_s"})
         self.timeout_s = options.timeout_s
         self.content = content
@@ -100,8 +99,8 @@ class LanguageId(DropFilter):
 
     name = "🌐 language id"
 
-    def __init__(self, cfg: LanguageIdConfig, rejects: Rejects | None):
-        super().__init__(rejects)
+    def __init__(self, cfg: LanguageIdConfig):
+        super().__init__()
         self.cfg = cfg
         self._model = None
 

@@ -65,7 +65,6 @@ class InputReader(PipelineStep):
         paths: list[str],
         format: str = "auto",
         glob: str | None = None,
-        rejects: Rejects | None = None,
         problems_dir: str | None = None,
         text_key: str = "text",
         id_key: str = "id",
@@ -78,7 +77,7 @@ class InputReader(PipelineStep):
         self.paths = list(paths)
         self.format = format
         self.glob = glob
-        self.rejects = rejects
+        self.rejects: Rejects | None = None  # given by the framework in a stage's accounted group
         self.problems_dir = problems_dir
         self.limit = limit
         self.options = SourceOptions(text_key=text_key, id_key=id_key, max_bytes=max_bytes)
@@ -185,13 +184,12 @@ class _ProblemLog:
             self._fh.close()
 
 
-def build_reader(input_cfg, rejects: Rejects, problems_dir: str | None = None, **kwargs) -> InputReader:
+def build_reader(input_cfg, problems_dir: str | None = None, **kwargs) -> InputReader:
     """The reader for a run's ``input`` block (see :class:`curate.config.InputConfig`)."""
     return InputReader(
         paths=input_cfg.paths,
         format=input_cfg.format,
         glob=input_cfg.glob,
-        rejects=rejects,
         problems_dir=problems_dir,
         text_key=input_cfg.text_key,
         id_key=input_cfg.id_key,

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from pathlib import Path
 
 from datatrove.data import DocumentsPipeline
@@ -17,6 +16,7 @@ from datatrove.pipeline.base import PipelineStep
 from datatrove.utils.batching import batched
 from loguru import logger
 
+from curate.jsonio import write_json_atomic
 from curate.mixture.sources import FileEntry, Source, assign, list_files
 from curate.tokenizers import TokenCounter, TokenizerRef, file_sha256, load_counter
 
@@ -24,14 +24,6 @@ from curate.tokenizers import TokenCounter, TokenizerRef, file_sha256, load_coun
 def count_key(tokenizer: TokenizerRef, text_key: str) -> str:
     """What a file's count depends on besides its content: the tokenizer file and the text field."""
     return hashlib.sha256(f"{tokenizer.kind}\0{tokenizer.sha256}\0{text_key}".encode()).hexdigest()[:16]
-
-
-def write_json_atomic(path: Path, payload) -> None:
-    """Write JSON so that a reader never sees half a file (write aside, then rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(payload))
-    os.replace(tmp, path)
 
 
 def make_reader(parquet: bool, text_key: str):

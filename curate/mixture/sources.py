@@ -1,9 +1,9 @@
 """Where each source's documents are, and which files hold them.
 
-A source is resolved at plan time into a :class:`Source`: one folder the user named, or the kept folder of a stage of
-this run (``web`` and ``web_rewrites`` default to those). A stage's folder may not exist yet when the run is planned,
-so the files are listed when the counting tasks run (:func:`list_files`), identically in every task, and shared
-out by size (:func:`assign`).
+A source is resolved at plan time into a :class:`Source`: a folder the user named, or an artifact of this run
+(:data:`curate.mixture.config.PIPELINE_SOURCES`: ``web`` is the run's ``documents``, ``web_rewrites`` its
+``rewrites``, ``synthetic`` the plurality stage's voted questions). A stage's folder may not exist yet when the run is planned, so the files are listed when the counting
+tasks run (:func:`list_files`), identically in every task, and shared out by size (:func:`assign`).
 """
 
 from __future__ import annotations
@@ -15,30 +15,27 @@ from pathlib import Path
 
 from curate.accounting import KEPT_GLOB
 from curate.errors import ConfigError
-from curate.mixture.config import MixtureConfig, SourceConfig
+from curate.mixture.config import PIPELINE_SOURCES, MixtureConfig, SourceConfig
 from curate.stage import StageContext
 
 DOCUMENT_SUFFIXES = (".jsonl", ".jsonl.gz", ".jsonl.zst", ".jsonl.bz2", ".jsonl.xz", ".parquet")
-# document stages whose kept folder is the `web` source, latest first (the rewrite stage's output is web_rewrites)
-WEB_STAGES = ("decontam", "score", "dedup", "extract")
 
 
 @dataclass(frozen=True)
 class Source:
-    """A resolved source. ``candidates``: folders tried in order, the first that exists is read (one for a path
-    the user named; several for ``web`` behind a rewrite stage, where the stage before rewrite is not known until
-    the run has produced it). ``stage_output``: a folder written by this run's stages (its kept files only)."""
+    """A resolved source: its folder (or file), and whether that is a stage's output of this run (then only its
+    kept files are read, never its ``rejected/`` or ``_work/`` folders)."""
 
     name: str
     weight: float | None
-    candidates: tuple[str, ...]
+    path: str
     glob: str | None = None
     text_key: str = "text"
     stage_output: bool = False
 
     def folder(self) -> Path | None:
-        """The folder (or file) this source reads now; None when none of its candidates exists."""
-        return next((Path(c) for c in self.candidates if Path(c).exists()), None)
+        """The folder (or file) this source reads now; None when it does not exist (yet)."""
+        return Path(self.path) if Path(self.path).exists() else None
 
 
 @dataclass(frozen=True)
@@ -50,19 +47,16 @@ class FileEntry:
 
 
 def resolve_sources(cfg: MixtureConfig, ctx: StageContext) -> list[Source]:
-    """The sources of a mixture, with ``web``/``web_rewrites`` defaulting to this run's outputs."""
-    configured = dict(cfg.sources)
+    """The sources of a mixture; those without a path are this run's artifacts (all of them when none is named)."""
+    configured = dict(cfg.sources) or {name: SourceConfig() for name, (artifact, _) in PIPELINE_SOURCES.items()
+                                       if ctx.artifact(artifact) is not None}
     if not configured:
-        if ctx.upstream is None:
-            raise ConfigError(
-                "mixture: no sources; name them (mixture.sources: {code: {path: data/code, weight: 0.2}}, or "
-                "--source code=data/code:0.2), or run mixture after other stages so `web` defaults to their output"
-            )
-        configured = {"web": SourceConfig()}
-        if ctx.upstream.name == "rewrite":
-            configured["web_rewrites"] = SourceConfig()
+        raise ConfigError(
+            "mixture: no sources; name them (mixture.sources: {code: {path: data/code, weight: 0.2}}, or "
+            "--source code=data/code:0.2), or run mixture after other stages so `web` defaults to their output"
+        )
     sources = [_resolve(name, sc, ctx) for name, sc in configured.items()]
-    missing = [f"{s.name}: {s.candidates[0]}" for s in sources if not s.stage_output and s.folder() is None]
+    missing = [f"{s.name}: {s.path}" for s in sources if not s.stage_output and s.folder() is None]
     if missing:
         raise ConfigError(f"mixture source folder(s) not found: {'; '.join(missing)}; fix the path(s)")
     return sources
@@ -74,28 +68,16 @@ def _resolve(name: str, sc: SourceConfig, ctx: StageContext) -> Source:
         if "://" in sc.path:
             raise ConfigError(f"mixture.sources.{name}: {sc.path} is remote; the mixture reads local or mounted "
                               "folders (a shared filesystem on Slurm), so give a local path")
-        path = Path(sc.path).expanduser().resolve()
-        return Source(candidates=(str(path),), stage_output=_inside(path, ctx.output), **common)
-    upstream = ctx.upstream
-    if name == "web_rewrites" and upstream is not None and upstream.name == "rewrite":
-        return Source(candidates=(str(upstream),), stage_output=True, **common)
-    if name == "web" and upstream is not None:
-        if upstream.name != "rewrite":
-            return Source(candidates=(str(upstream),), stage_output=True, **common)
-        return Source(candidates=tuple(str(ctx.kept_dir(s)) for s in WEB_STAGES), stage_output=True, **common)
-    if name in ("web", "web_rewrites"):
-        stage = "rewrite" if name == "web_rewrites" else "decontam (or any document stage)"
-        raise ConfigError(f"mixture.sources.{name}: no path, and the {stage} stage does not run before mixture; "
-                          f"give {name} a path")
-    raise ConfigError(f"mixture.sources.{name}: no path; give the folder of its documents ({name}: {{path: ...}})")
-
-
-def _inside(path: Path, folder: Path) -> bool:
-    try:
-        path.relative_to(folder.resolve())
-        return True
-    except ValueError:
-        return False
+        path = Path(sc.path).resolve()
+        return Source(path=str(path), stage_output=path.is_relative_to(ctx.output.resolve()), **common)
+    if name not in PIPELINE_SOURCES:
+        raise ConfigError(f"mixture.sources.{name}: no path; give the folder of its documents ({name}: {{path: ...}})")
+    artifact, maker = PIPELINE_SOURCES[name]
+    folder = ctx.artifact(artifact)
+    if folder is None:
+        raise ConfigError(f"mixture.sources.{name}: no path, and {maker} stage does not run before mixture; give "
+                          f"{name} a path")
+    return Source(path=str(folder), stage_output=True, **common)
 
 
 def list_files(source: Source) -> list[FileEntry]:

@@ -15,7 +15,6 @@ from dataclasses import asdict
 from pathlib import Path
 
 import polars as pl
-from loguru import logger
 
 from curate.errors import CurateError
 from curate.mixture.config import MixtureConfig
@@ -32,16 +31,14 @@ def plan(cfg: MixtureConfig, ctx: StageContext) -> StagePlan:
     sources = resolve_sources(cfg, ctx)
     tasks = ctx.executor.tasks
     fingerprint = _fingerprint(sources, tokenizer, tasks)
-    stage_dir = ctx.kept_dir("mixture")
-    work = stage_dir / "_work" / fingerprint
-    cache = Path(cfg.cache_dir) if cfg.cache_dir else stage_dir / "_cache"
+    work = ctx.work_dir / fingerprint
+    cache = Path(cfg.cache_dir) if cfg.cache_dir else ctx.kept_dir / "_cache"
     step = CountTokens(sources, tokenizer, str(cache), str(work), cfg.batch_size)
 
-    def write_mixture_manifest() -> None:
-        finalize(cfg, ctx, sources, tokenizer, work, tasks)
+    def write_mixture_manifest() -> str:
+        return finalize(cfg, ctx, sources, tokenizer, work, tasks)
 
-    return StagePlan([StepGroup(f"mixture-{fingerprint}", [step])], finalize=write_mixture_manifest,
-                     counts_documents=False)
+    return StagePlan([StepGroup(f"mixture-{fingerprint}", [step])], finalize=write_mixture_manifest)
 
 
 def _fingerprint(sources: list[Source], tokenizer: TokenizerRef, tasks: int) -> str:
@@ -81,8 +78,9 @@ def _check_fresh(sources: list[Source], records: list[dict]) -> None:
 
 
 def finalize(cfg: MixtureConfig, ctx: StageContext, sources: list[Source], tokenizer: TokenizerRef,
-             work: Path, tasks: int) -> dict:
-    """Write ``manifest.yaml``/``.json``, the Megatron blend, the sampling plan, the chart and the summary."""
+             work: Path, tasks: int) -> str:
+    """Write ``manifest.yaml``/``.json``, the Megatron blend, the sampling plan, the chart and the summary;
+    return the summary (with the warnings)."""
     records, folders = read_counts(work, tasks)
     _check_fresh(sources, records)
     files = files_table(records)
@@ -94,7 +92,7 @@ def finalize(cfg: MixtureConfig, ctx: StageContext, sources: list[Source], token
                                     "text_key": s.text_key} for s in sources}}
     manifest = build_manifest(mix, files, tokenizer.describe(), config_hash(payload))
     write_manifest(manifest, ctx.output)
-    stage_dir, report = ctx.kept_dir("mixture"), ctx.report_dir()
+    stage_dir, report = ctx.kept_dir, ctx.report_dir
     table = sampling_table(mix, files, folders)
     write_megatron_blend(table, cfg.megatron_prefix or str(ctx.output / "megatron"),
                          stage_dir / "megatron_data_path.txt")
@@ -102,10 +100,7 @@ def finalize(cfg: MixtureConfig, ctx: StageContext, sources: list[Source], token
     write_chart(mix, cfg.max_epochs, report / "mixture.png")
     text = summary(mix, cfg.max_epochs)
     (report / "mixture.txt").write_text(text + "\n", encoding="utf-8")
-    for warning in mix.warnings:
-        logger.warning(f"mixture: {warning}")
-    logger.info(f"mixture: manifest written to {ctx.output / 'manifest.yaml'}\n{text}")
-    return manifest
+    return f"mixture: manifest written to {ctx.output / 'manifest.yaml'}\n{text}"
 
 
 def _file_warnings(sources: list[Source], records: list[dict], folders: dict) -> list[str]:
@@ -113,7 +108,7 @@ def _file_warnings(sources: list[Source], records: list[dict], folders: dict) ->
                 for r in records if "error" in r]
     for s in sources:
         if folders.get(s.name) is None:
-            warnings.append(f"source {s.name}: none of its folders exists ({', '.join(s.candidates)})")
+            warnings.append(f"source {s.name}: its folder does not exist ({s.path})")
         elif not any(r["source"] == s.name for r in records):
             warnings.append(f"source {s.name}: no document files in {folders[s.name]}")
     return warnings

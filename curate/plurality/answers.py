@@ -1,8 +1,9 @@
 """Final-answer extraction and the plurality vote.
 
 An answer is the text after the last ``Answer:`` (what the prompt asks for), else after GSM8K's ``####``, else the
-last ``\\boxed{...}``, else the last number in the text. Numbers are normalised (``$1,200.00`` → ``1200``) so that
-equal values vote together; other answers are compared case- and space-insensitively.
+last ``\\boxed{...}``, else the last number in the text. Answers are normalised so that equal answers vote
+together: one that opens with yes or no is that word; numbers lose their formatting (``$1,200.00`` → ``1200``);
+other answers are compared as their lowercased words, without a leading article.
 """
 
 from __future__ import annotations
@@ -14,17 +15,24 @@ from dataclasses import dataclass
 _MARKERS = (re.compile(r"answer\s*(?:is)?\s*[:=]\s*(.+)", re.IGNORECASE), re.compile(r"####\s*(.+)"))
 _BOXED = re.compile(r"\\boxed\{([^{}]*)\}")
 _NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?")
+_YES_NO = re.compile(r"^(yes|no)\b", re.IGNORECASE)
+_WORDS = re.compile(r"[^\W_]+")
 
 
 def normalize(answer: str) -> str | None:
-    """A comparable form of an answer: the first number in it if any, else its lowercased words."""
+    """A comparable form of an answer: yes or no, else the first number in it, else its lowercased words."""
     answer = answer.strip().strip(".").strip()
+    yes_no = _YES_NO.match(answer)
+    if yes_no:
+        return yes_no.group(1).lower()
     m = _NUMBER.search(answer)
     if m:
         value = float(m.group().replace(",", ""))
         return str(int(value)) if value.is_integer() else f"{value:g}"
-    words = " ".join(answer.lower().split())
-    return words or None
+    words = _WORDS.findall(answer.lower())
+    if words and words[0] in ("a", "an", "the"):
+        words = words[1:]
+    return " ".join(words) or None
 
 
 def extract_answer(text: str) -> str | None:

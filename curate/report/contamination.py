@@ -1,7 +1,8 @@
 """The contamination audit: ``report/contamination.jsonl``, ``contamination_summary.json`` and a one-file HTML page.
 
-The JSONL has one row per document–item hit (document id and url, benchmark, item id, verdict, 13-gram matches,
-7-gram ratio, matched character spans, an excerpt of the document around them, the item's text). The summary
+The JSONL has one row per document–item hit (document id and url, benchmark, item id, verdict, the unit that
+matched — stem, stem+answer, item, option, answer or solution —, 13-gram matches, 7-gram ratio, matched character
+spans, an excerpt of the document around them, the item's parts). The summary
 counts, per benchmark, the items hit, the documents hit and the share of the benchmark seen. The HTML page is
 self-contained (inline CSS, inline SVG chart, a few lines of inline JS to filter; no external resource of any kind)
 and shows each hit's passage with the matched spans highlighted beside the benchmark item.
@@ -11,7 +12,10 @@ from __future__ import annotations
 
 import html
 import json
+from collections import Counter
 from pathlib import Path
+
+from curate.errors import CurateError
 
 JSONL_NAME = "contamination.jsonl"
 SUMMARY_NAME = "contamination_summary.json"
@@ -33,7 +37,8 @@ def read_rows(path: str | Path) -> list[dict]:
 
 
 def summarize(rows: list[dict], totals: dict[str, int]) -> list[dict]:
-    """Per benchmark: items in it, items hit (any verdict and contaminated only), documents hit per verdict."""
+    """Per benchmark: items in it, items hit (any verdict and contaminated only), documents hit per verdict, and hits
+    per matched unit."""
     out = []
     for bench in sorted(set(totals) | {r["benchmark"] for r in rows}):
         mine = [r for r in rows if r["benchmark"] == bench]
@@ -49,6 +54,7 @@ def summarize(rows: list[dict], totals: dict[str, int]) -> list[dict]:
             "docs_partial": len({r["doc_id"] for r in mine if r["verdict"] == "partial"}),
             "docs_fuzzy": len({r["doc_id"] for r in mine if r["verdict"] == "fuzzy"}),
             "pct_seen": round(100.0 * len(items_hit) / total, 2) if total else 0.0,
+            "units": dict(Counter(r["unit"] for r in mine if r.get("unit")).most_common()),
         })
     return out
 
@@ -67,11 +73,13 @@ def render_text(summary: list[dict]) -> str:
 
 def _table_html(summary: list[dict]) -> str:
     head = ("<tr><th>benchmark</th><th>items</th><th>items hit</th><th>contaminated items</th><th>documents hit"
-            "</th><th>contaminated docs</th><th>partial docs</th><th>fuzzy docs</th><th>% of benchmark seen</th></tr>")
+            "</th><th>contaminated docs</th><th>partial docs</th><th>fuzzy docs</th><th>% of benchmark seen</th>"
+            "<th>hits by matched unit</th></tr>")
     body = "".join(
         f"<tr><td>{html.escape(r['benchmark'])}</td><td>{r['items']}</td><td>{r['items_hit']}</td>"
         f"<td>{r['items_contaminated']}</td><td>{r['docs_hit']}</td><td>{r['docs_contaminated']}</td>"
-        f"<td>{r['docs_partial']}</td><td>{r['docs_fuzzy']}</td><td>{r['pct_seen']:.2f}%</td></tr>"
+        f"<td>{r['docs_partial']}</td><td>{r['docs_fuzzy']}</td><td>{r['pct_seen']:.2f}%</td>"
+        f"<td>{html.escape(', '.join(f'{u} {n}' for u, n in r.get('units', {}).items()))}</td></tr>"
         for r in summary)
     return f"<table>{head}{body}</table>"
 
@@ -113,25 +121,43 @@ def highlight(text: str, spans: list[list[int]], offset: int = 0) -> str:
     return "".join(out)
 
 
+UNIT_WORDS = {
+    "stem": "the question (stem)", "stem+answer": "the stem with its answer beside it",
+    "item": "the stem with its options", "option": "an option", "answer": "the answer", "solution": "the solution",
+}
+
+
+def _item_text(row: dict) -> str:
+    """The benchmark item in its parts: stem, lettered options, answer, solution."""
+    parts = [row["question"]]
+    parts += [f"{chr(65 + i)}. {opt}" for i, opt in enumerate(row.get("options") or [])]
+    if row.get("answer"):
+        parts.append(f"\n— answer —\n{row['answer']}")
+    if row.get("solution"):
+        parts.append(f"\n— solution —\n{row['solution']}")
+    return "\n".join(parts)
+
+
 def _hit_html(row: dict, open_: bool) -> str:
     verdict = row["verdict"]
     if verdict == "fuzzy":
         score = f"containment {row.get('containment', 0):.2f}"
     elif row.get("short_match") and not row.get("matches_13"):
-        score = "the whole short question, contiguous"
+        score = "found whole, contiguous"
     else:
         score = f"{row.get('matches_13', 0)} shared 13-grams, 7-gram ratio {row.get('ratio_7', 0):.2f}"
-    item = row["question"] + ("\n\n— answer —\n" + row["answer"] if row.get("answer") else "")
+    unit = row.get("unit")
+    matched = f'<span class="unit">matched: {html.escape(UNIT_WORDS.get(unit, unit))}</span> ' if unit else ""
     where = html.escape(row.get("url") or str(row["doc_id"]))
     return (
         f'<details class="hit" data-bench="{html.escape(row["benchmark"])}" data-verdict="{verdict}"'
         f'{" open" if open_ else ""}><summary><span class="verdict v-{verdict}">{verdict}</span> '
-        f'<b>{html.escape(row["benchmark"])} / {html.escape(str(row["item_id"]))}</b> in {where} '
+        f'<b>{html.escape(row["benchmark"])} / {html.escape(str(row["item_id"]))}</b> in {where} {matched}'
         f'<span class="muted">({score}{", dropped" if row.get("dropped") else ""})</span></summary>'
         f'<div class="pair"><div><h3>document passage (characters {row["excerpt_offset"]}–'
         f'{row["excerpt_offset"] + len(row["excerpt"])} of {row["doc_chars"]})</h3><div class="text">'
         f'{highlight(row["excerpt"], row["spans"], row["excerpt_offset"])}</div></div>'
-        f'<div><h3>benchmark item</h3><div class="text">{html.escape(item)}</div></div></div></details>')
+        f'<div><h3>benchmark item</h3><div class="text">{html.escape(_item_text(row))}</div></div></div></details>')
 
 
 def render_html(rows: list[dict], summary: list[dict], subtitle: str) -> str:
@@ -167,8 +193,6 @@ def load_summary(folder: str | Path) -> list[dict]:
     """The per-benchmark summary of a run folder or its ``report/`` folder (recomputed from the JSONL)."""
     folder = Path(folder)
     report = folder if (folder / JSONL_NAME).is_file() else folder / "report"
-    from curate.errors import CurateError
-
     if not (report / JSONL_NAME).is_file():
         raise CurateError(f"no {JSONL_NAME} in {folder} or {folder}/report; run `curate decontam` first")
     totals = {}

@@ -56,7 +56,7 @@ def _total(value) -> int:
 
 
 def stage_funnel(stage: str, log_dirs: list[Path]) -> StageFunnel:
-    """Sum the funnel counters of every task of every step group of ``stage``."""
+    """Sum the funnel counters of every task in ``log_dirs`` (the stage's accounted step group)."""
     f = StageFunnel(stage)
     for log_dir in log_dirs:
         for stats_file in sorted((log_dir / "stats").glob("*.json")):
@@ -102,8 +102,8 @@ def to_json(funnels: list[StageFunnel]) -> dict:
     return {"stages": stages}
 
 
-def write_funnel(funnels: list[StageFunnel], report_dir: Path) -> Path:
-    """Write (or update, keeping other stages' entries) ``report/funnel.json``."""
+def write_funnel(funnels: list[StageFunnel], report_dir: Path, order: list[str]) -> Path:
+    """Write (or update, keeping other stages' entries) ``report/funnel.json``, stages in ``order``."""
     report_dir.mkdir(parents=True, exist_ok=True)
     path = report_dir / "funnel.json"
     existing = {}
@@ -111,40 +111,17 @@ def write_funnel(funnels: list[StageFunnel], report_dir: Path) -> Path:
         existing = {s["stage"]: s for s in json.loads(path.read_text()).get("stages", [])}
     for s in to_json(funnels)["stages"]:
         existing[s["stage"]] = s
-    from curate.stages import STAGE_ORDER
-
-    order = {name: i for i, name in enumerate(STAGE_ORDER)}
-    ordered = sorted(existing.values(), key=lambda s: order.get(s["stage"], len(order)))
+    rank = {name: i for i, name in enumerate(order)}
+    ordered = sorted(existing.values(), key=lambda s: rank.get(s["stage"], len(rank)))
     path.write_text(json.dumps({"stages": ordered}, indent=2))
     return path
 
 
-def _human(n: float) -> str:
+def human_bytes(n: float) -> str:
+    """``1234567`` → ``1.2 MB`` (decimal units)."""
     unit = "B"
     for unit in ("B", "KB", "MB", "GB", "TB"):
         if abs(n) < 1000 or unit == "TB":
             break
         n /= 1000
     return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-
-
-def render(funnels: list[StageFunnel]) -> str:
-    """A plain-text table: one block per stage, one line per drop reason, then one per text-edit rule under the kept
-    line (documents edited, characters and lines removed)."""
-    lines = []
-    header = f"{'stage / reason':<44} {'docs':>9} {'bytes':>10} {'share':>7}"
-    lines.append(header)
-    lines.append("-" * len(header))
-    for f in funnels:
-        lines.append(f"{f.stage + ' in':<44} {f.docs_in:>9} {_human(f.bytes_in):>10}")
-        for reason, n in sorted(f.dropped.items(), key=lambda kv: -kv[1]):
-            share = f"{100 * n / f.docs_in:.1f}%" if f.docs_in else ""
-            lines.append(f"{'  dropped: ' + reason:<44} {n:>9} {_human(f.dropped_bytes.get(reason, 0)):>10} {share:>7}")
-        share = f"{100 * f.kept / f.docs_in:.1f}%" if f.docs_in else ""
-        lines.append(f"{'  kept':<44} {f.kept:>9} {_human(f.kept_bytes):>10} {share:>7}")
-        for rule, n in sorted(f.edits.items(), key=lambda kv: -kv[1]["chars"]):
-            label = f"    text edited: {rule}"
-            lines.append(f"{label:<44} {n['docs']:>9}   {n['lines']:,} lines, {n['chars']:,} characters removed")
-        if f.unaccounted:
-            lines.append(f"  WARNING: {f.unaccounted} documents unaccounted for (incomplete tasks?)")
-    return "\n".join(lines)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pydantic import Field, field_validator, model_validator
 
-from curate.configbase import StrictModel
-from curate.llm.config import LLMConfig
+from curate.configbase import PathStr, StrictModel
+from curate.decontam.config import GeneratedCheckConfig
+from curate.llm.config import PageGenerationConfig, llm_opts, text_or_none
+from curate.stagespec import Opt, StageSpec
 
 DEFAULT_STYLES = ["textbook", "discussion", "reasoning", "diverse_qa", "distill", "extract_knowledge",
                   "knowledge_list", "wikipedia"]
@@ -28,35 +30,16 @@ class ValidationConfig(StrictModel):
                                    "output's n-grams are copied verbatim from the source (no rewrite happened)")
 
 
-class RewriteConfig(StrictModel):
-    """Rewrite high-scoring pages into synthetic styles through an OpenAI-compatible LLM server."""
+class RewriteConfig(PageGenerationConfig, GeneratedCheckConfig):
+    """Rewrite high-scoring pages into synthetic styles through an OpenAI-compatible LLM server (the page selection,
+    chunking and sampling keys are :class:`~curate.llm.config.PageGenerationConfig`'s, the output check's
+    :class:`~curate.decontam.config.GeneratedCheckConfig`'s)."""
 
     styles: list[str] = Field(default_factory=lambda: list(DEFAULT_STYLES), min_length=1,
                               description="style names (prompt files); shipped: see docs/rewrite.md")
-    prompt_dir: str | None = Field(None, description="folder of extra/overriding <style>.yaml prompt files")
-    llm: LLMConfig = Field(default_factory=LLMConfig, description="the LLM server (empty endpoint: local llama.cpp)")
-    score_key: str | None = Field("edu_score", description="metadata key holding the page's quality score "
-                                  "(from the score stage); null selects every page regardless of score")
-    min_score: float = Field(3.0, description="pages scoring at least this get the high-quality styles")
+    prompt_dir: PathStr | None = Field(None, description="folder of extra/overriding <style>.yaml prompt files")
     mid_min_score: float | None = Field(2.0, description="pages scoring in [mid_min_score, min_score) get the "
                                         "mid-quality styles (wikipedia); null disables them")
-    min_chars: int = Field(300, ge=1, description="pages shorter than this are not rewritten")
-    max_chars: int = Field(100_000, ge=1, description="pages longer than this are not rewritten")
-    max_pages: int | None = Field(None, ge=1, description="rewrite at most this many selected pages per task "
-                                  "(trials, the quickstart); null: all")
-    max_chunks: int = Field(4, ge=1, description="a long page is cut into at most this many chunks (the rest is "
-                            "not rewritten)")
-    chars_per_token: float = Field(3.0, gt=0, description="conservative characters per token, used to fit each "
-                                   "chunk plus instructions plus max_tokens into llm.context")
-    max_tokens: int = Field(1024, ge=1, description="completion tokens per rewrite (finish 'length' is dropped)")
-    temperature: float = Field(0.7, ge=0, description="sampling temperature")
-    top_p: float = Field(0.9, gt=0, le=1, description="nucleus sampling")
-    seed: int | None = Field(None, description="sampling seed sent with each request, for reproducible runs")
-    records_per_chunk: int = Field(200, ge=1, description="datatrove checkpoint granularity (documents per file)")
-    decontaminate: bool = Field(True, description="check rewrites against a decontam index (contaminated ones "
-                                "are dropped); see decontam_index")
-    decontam_index: str | None = Field(None, description="the decontam index to check rewrites against; default: "
-                                       "<output>/decontam/_index, left by the run's decontam stage, when present")
     validation: ValidationConfig = Field(default_factory=ValidationConfig)
 
     @field_validator("styles")
@@ -68,26 +51,14 @@ class RewriteConfig(StrictModel):
 
     @model_validator(mode="after")
     def _bounds(self) -> RewriteConfig:
-        if self.min_chars > self.max_chars:
-            raise ValueError(f"min_chars ({self.min_chars}) must not exceed max_chars ({self.max_chars})")
         if self.mid_min_score is not None and self.mid_min_score > self.min_score:
             raise ValueError(f"mid_min_score ({self.mid_min_score}) must not exceed min_score ({self.min_score})")
-        if self.chunk_chars() < 200:
-            raise ValueError(f"llm.context ({self.llm.context}) leaves no room for the page once max_tokens "
-                             f"({self.max_tokens}) and the instructions are reserved; lower max_tokens")
         return self
 
-    def chunk_chars(self) -> int:
-        """Characters of page text per request: what the context holds after instructions and completion."""
-        return int((self.llm.context - self.max_tokens - PROMPT_OVERHEAD_TOKENS) * self.chars_per_token)
 
-    def sampling(self) -> dict:
-        """The request's sampling fields (also recorded in each output's metadata)."""
-        params = {"max_tokens": self.max_tokens, "temperature": self.temperature, "top_p": self.top_p}
-        if self.seed is not None:
-            params["seed"] = self.seed
-        return params
-
-
-# tokens reserved for the system message, the instructions and the chat template around the page text
-PROMPT_OVERHEAD_TOKENS = 160
+STAGE = StageSpec(
+    "rewrite", RewriteConfig, plan="curate.rewrite.stage:plan", produces=("rewrites",),
+    options=(*llm_opts(), Opt("score_key", parse=text_or_none)),
+    help="Rewrite high-scoring pages into synthetic styles with an LLM; validate and keep the good rewrites.\n\n"
+    "Styles: textbook, discussion, reasoning, diverse_qa, distill, extract_knowledge, knowledge_list, wikipedia.",
+)

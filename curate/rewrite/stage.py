@@ -6,25 +6,22 @@ Two step groups, run in order:
    (:class:`~curate.llm.inference.LLMInferenceRunner`, server type ``endpoint``: a URL, or llama.cpp started per
    task). Raw generations go to ``<out>/rewrite/_work/generated/``; datatrove's checkpoints and request cache to
    ``_work/checkpoints/``, so a killed run resumes without regenerating.
-2. ``rewrite_validate`` (the group that decides, and counts the funnel): read the generations → count in →
+2. ``rewrite_validate`` (the accounted group: it decides, and counts the funnel): read the generations → count in →
    :class:`~curate.rewrite.validate.ValidateRewrite` → the decontam stage's check → keep ``<out>/rewrite/``.
 
 The funnel's unit is the rewrite candidate (page × style × chunk): in = kept + dropped per reason. Pages that are
-not selected stay in the upstream output and are counted in ``rewrite_generate``'s stats (``not_selected/*``).
+not selected stay in the ``documents`` artifact and are counted in ``rewrite_generate``'s stats (``not_selected/*``).
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from datatrove.pipeline.readers import JsonlReader
 from datatrove.pipeline.writers import JsonlWriter
 
-from curate.accounting import KEPT_GLOB, CountIn, KeepWriter
-from curate.errors import ConfigError
+from curate.accounting import KEPT_GLOB
+from curate.decontam.generated import generated_check
 from curate.llm.inference import LLMInferenceRunner
 from curate.rewrite.config import RewriteConfig
-from curate.rewrite.decontam import DecontamRewrites
 from curate.rewrite.generate import RewriteRollout
 from curate.rewrite.prompts import load_styles
 from curate.rewrite.select import SelectCandidates
@@ -38,42 +35,17 @@ def plan(cfg: RewriteConfig, ctx: StageContext) -> StagePlan:
     prompts = load_styles(cfg.styles, cfg.prompt_dir)  # unknown styles / bad prompt files fail before launch
     high = [s for s, p in prompts.items() if p.quality == "high"]
     mid = [s for s, p in prompts.items() if p.quality == "mid"]
-    work = ctx.kept_dir("rewrite") / "_work"
-    rejects = ctx.rejects("rewrite")
-
+    generated = str(ctx.work_dir / "generated")
     select = SelectCandidates(high, mid, cfg.score_key, cfg.min_score, cfg.mid_min_score, cfg.min_chars,
                               cfg.max_chars, cfg.chunk_chars(), cfg.max_chunks, cfg.max_pages)
     runner = LLMInferenceRunner(
         RewriteRollout(cfg.styles, cfg.prompt_dir), cfg.llm,
-        JsonlWriter(str(work / "generated"), output_filename=GENERATED_NAME),
-        checkpoints_dir=str(work / "checkpoints"), generation_params=cfg.sampling(),
+        JsonlWriter(generated, output_filename=GENERATED_NAME),
+        checkpoints_dir=str(ctx.work_dir / "checkpoints"), generation_params=cfg.sampling(),
         records_per_chunk=cfg.records_per_chunk, server_log_dir=str(ctx.logs_dir("rewrite_generate") / "server"),
     )
-    generate = StepGroup("rewrite_generate", [ctx.reader(rejects), select, runner])
-
-    validate_steps = [
-        JsonlReader(str(work / "generated"), glob_pattern=KEPT_GLOB, recursive=False),
-        CountIn(),
-        ValidateRewrite(rejects, cfg.styles, cfg.validation, cfg.llm.model_name, cfg.sampling(), cfg.prompt_dir),
-    ]
-    decontam = decontam_step(cfg, ctx, rejects)
-    if decontam is not None:
-        validate_steps.append(decontam)
-    validate_steps.append(KeepWriter(str(ctx.kept_dir("rewrite")), rejects, stage="rewrite", run_id=ctx.run_id))
-    return StagePlan([generate, StepGroup("rewrite_validate", validate_steps)])
-
-
-def decontam_step(cfg: RewriteConfig, ctx: StageContext, rejects) -> DecontamRewrites | None:
-    """The decontam stage's check on the rewrites (a rewrite can reintroduce benchmark text), or None.
-
-    An explicit ``decontam_index`` must exist before launch; otherwise the index the run's decontam stage leaves
-    in ``<out>/decontam/_index`` is used when present at run time (its absence is logged and counted).
-    """
-    if not cfg.decontaminate:
-        return None
-    if cfg.decontam_index:
-        if not (Path(cfg.decontam_index) / "meta.json").is_file():
-            raise ConfigError(f"rewrite.decontam_index: {cfg.decontam_index} is not a decontam index (no meta.json); "
-                              "build one with the decontam stage (docs/decontam.md)")
-        return DecontamRewrites(rejects, cfg.decontam_index, required=True)
-    return DecontamRewrites(rejects, str(ctx.output / "decontam" / "_index"), required=False)
+    checks = [ValidateRewrite(cfg.styles, cfg.validation, cfg.llm.model_name, cfg.sampling(), cfg.prompt_dir),
+              *generated_check(cfg, ctx)]
+    reader = JsonlReader(generated, glob_pattern=KEPT_GLOB, recursive=False)
+    return StagePlan([StepGroup("rewrite_generate", [ctx.reader(counted=False), select, runner]),
+                      ctx.accounted(checks, reader=reader, name="rewrite_validate", reads_input=False)])

@@ -15,7 +15,7 @@ from collections import Counter
 
 from datatrove.data import Document
 
-from curate.accounting import DropFilter, Rejects
+from curate.accounting import DropFilter
 from curate.rewrite.config import ValidationConfig
 from curate.rewrite.prompts import LazyStyles, StylePrompt
 
@@ -104,9 +104,9 @@ class ValidateRewrite(DropFilter):
     name = "✅ validate rewrite"
     default_reason = "invalid"
 
-    def __init__(self, rejects: Rejects | None, styles: list[str], cfg: ValidationConfig, model: str,
-                 sampling: dict, prompt_dir: str | None = None, rollouts_key: str = "rollouts"):
-        super().__init__(rejects)
+    def __init__(self, styles: list[str], cfg: ValidationConfig, model: str, sampling: dict,
+                 prompt_dir: str | None = None, rollouts_key: str = "rollouts"):
+        super().__init__()
         self.cfg, self.model, self.sampling = cfg, model, dict(sampling)
         self.prompts, self.rollouts_key = LazyStyles(styles, prompt_dir), rollouts_key
 

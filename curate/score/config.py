@@ -4,15 +4,22 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, field_validator
 
-from curate.configbase import StrictModel
+from curate.configbase import PathStr, StrictModel
+from curate.errors import ConfigError
+from curate.stagespec import Opt, StageSpec
 
 
 class ClassifierRef(StrictModel):
-    """One trained classifier folder and its optional keep-threshold."""
+    """One classifier (a trained folder of ours, or a published model file) and its optional keep-threshold."""
 
-    path: str = Field(description="a trained classifier folder (recipe.yaml + model/), e.g. classifiers/content")
+    path: PathStr = Field(description="a trained classifier folder (recipe.yaml + model/), e.g. classifiers/edu; or a "
+                      "published model: a fastText .bin/.ftz file, a Hugging Face sequence-classification folder")
+    name: str | None = Field(None, pattern=r"^[a-z][a-z0-9_]*$", description="prefix of the metadata keys; "
+                             "default: the recipe's name, or the file/folder name in lower case")
+    label: str | None = Field(None, description="published models: the label whose probability is the score "
+                              "(required for fastText, e.g. __label__hq; optional for Hugging Face classes)")
     min_score: float | None = Field(
         None, description="drop documents whose <name>_score is below this (none: score only, drop nothing)"
     )
@@ -39,12 +46,57 @@ class ScoreConfig(StrictModel):
             return [{"path": v} if isinstance(v, str) else v for v in value]
         return value
 
-    @model_validator(mode="after")
-    def _trained_and_distinct(self) -> "ScoreConfig":
-        from curate.classify.scoring import check_trained
 
-        names = [check_trained(ref.path).name for ref in self.classifiers]
-        repeated = sorted({n for n in names if names.count(n) > 1})
-        if repeated:
-            raise ValueError(f"two classifiers share the name(s) {repeated}; their metadata keys would collide")
-        return self
+def _classifiers(paths: list[str]) -> list[dict]:
+    return [{"path": p} for p in paths]
+
+
+def _pairs(option: str, example: str, convert=str):
+    """A parser of repeated ``NAME=VALUE`` options into a dict, with an example of the right form in its error."""
+    def parse(values: list[str]) -> dict:
+        out = {}
+        for item in values:
+            name, sep, value = item.partition("=")
+            try:
+                out[name.strip()] = convert(value)
+            except ValueError:
+                sep = ""
+            if not sep or not value:
+                raise ConfigError(f"{option} takes NAME=VALUE, e.g. {option} {example} (got {item!r})")
+        return out
+    return parse
+
+
+def finish_block(block: dict) -> dict:
+    """``--min-score NAME=N`` and ``--label NAME=LABEL`` go to the ``--classifier`` whose metadata name is NAME
+    (a recipe's name, else the file or folder name in lower case)."""
+    from curate.classify.sources import default_name  # here: it imports numpy and the model kinds
+
+    given = {"--min-score": block.pop("min_scores", {}), "--label": block.pop("labels", {})}
+    refs = block.get("classifiers", [])
+    names = [default_name(ref["path"]) for ref in refs]
+    for option, values in given.items():
+        unknown = sorted(set(values) - set(names))
+        if unknown:
+            raise ConfigError(f"{option} names {unknown}, which no --classifier has; classifiers: {names}")
+    for ref, name in zip(refs, names):
+        ref.update(min_score=given["--min-score"].get(name), label=given["--label"].get(name))
+    return block
+
+
+STAGE = StageSpec(
+    "score", ScoreConfig, plan="curate.score.stage:plan",
+    help="Add <name>_score and <name>_int to every document's metadata, one pair per classifier.\n\nKept documents "
+    "go to OUTPUT/score/; with --min-score, those under it go to OUTPUT/score/rejected/<reason>/.",
+    options=(
+        Opt("classifiers", ("--classifier", "-c"), parse=_classifiers, repeat=True,
+            help="a trained classifier folder, a fastText .bin/.ftz file or a Hugging Face classification folder; "
+            "repeat for several"),
+        Opt("min_scores", ("--min-score",), parse=_pairs("--min-score", "content=0.5", float), repeat=True,
+            help="NAME=NUMBER: drop documents whose NAME_score is lower; repeatable"),
+        Opt("labels", ("--label",), parse=_pairs("--label", "dclm=__label__hq"), repeat=True,
+            help="NAME=LABEL: the label a published model scores (fastText: required, e.g. dclm=__label__hq for "
+            "dclm.bin); NAME is the file or folder name in lower case"),
+    ),
+    finish_block="curate.score.config:finish_block",
+)

@@ -6,7 +6,9 @@ from collections import Counter
 
 from datatrove.data import Document
 
-from curate.accounting import DropFilter, Rejects
+from curate.accounting import DropFilter
+from curate.classify.scoring import score_texts
+from curate.classify.sources import ClassifierSource, inspect_source, load_classifier
 
 
 def drop_reason(name: str, min_score: float) -> str:
@@ -17,18 +19,21 @@ def drop_reason(name: str, min_score: float) -> str:
 class ClassifierScorer(DropFilter):
     """Writes ``<name>_score`` / ``<name>_int`` (/ ``<name>_label``) into each document's metadata.
 
-    ``classifiers`` is a list of ``(folder, min_score or None)``. The models load on the worker at the first
-    batch (so the step pickles to Slurm without them). A document is dropped by the first classifier whose
-    threshold it misses, with the reason ``<name>_score_below_<min>``; all scores are written before that.
+    ``classifiers`` is a list of ``(source, min_score or None)``, a source being a path (a classifier folder of
+    ours) or a checked :class:`~curate.classify.sources.ClassifierSource` (any kind). The models load on the
+    worker at the first batch (so the step pickles to Slurm without them). A document is dropped by the first
+    classifier whose threshold it misses, with the reason ``<name>_score_below_<min>``; all scores are written
+    before that.
     """
 
     name = "🎯 score"
     type = "🔢 - SCORER"
 
-    def __init__(self, rejects: Rejects | None, classifiers: list[tuple[str, float | None]], batch_size: int = 256,
+    def __init__(self, classifiers: list[tuple[ClassifierSource | str, float | None]], batch_size: int = 256,
                  device: str = "auto", precision: str = "auto", threads: int = 1):
-        super().__init__(rejects, batch_size=batch_size)
-        self.classifiers = [(str(path), min_score) for path, min_score in classifiers]
+        super().__init__(batch_size=batch_size)
+        self.classifiers = [(s if isinstance(s, ClassifierSource) else inspect_source(s), min_score)
+                            for s, min_score in classifiers]
         self.device = device
         self.precision = precision
         self.threads = threads
@@ -39,10 +44,8 @@ class ClassifierScorer(DropFilter):
         if self._loaded is None:
             import torch
 
-            from curate.classify.scoring import LoadedClassifier
-
             torch.set_num_threads(self.threads)
-            self._loaded = [LoadedClassifier(path, device=self.device, precision=self.precision) for path, _ in self.classifiers]
+            self._loaded = [load_classifier(source, self.device, self.precision) for source, _ in self.classifiers]
         return self._loaded
 
     def __getstate__(self):
@@ -53,8 +56,6 @@ class ClassifierScorer(DropFilter):
         return self.filter_batch([doc])[0]
 
     def filter_batch(self, batch: list[Document]) -> list[bool | tuple[bool, str]]:
-        from curate.classify.scoring import score_texts
-
         texts = [doc.text or "" for doc in batch]
         with self.track_time("model"):
             scores = score_texts(self.loaded, texts)

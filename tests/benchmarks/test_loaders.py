@@ -8,6 +8,7 @@ import polars as pl
 import pytest
 
 from curate.benchmarks import FieldMap, load_benchmark, parse_benchmark_arg
+from curate.benchmarks.loaders import boxed
 from curate.errors import CurateError
 
 KNOWN = [
@@ -30,24 +31,36 @@ def test_known_benchmarks_load_every_item(shared_data, name, rel, count):
 
 
 def test_item_contents(shared_data):
+    """Each loader keeps an item's parts apart: stem, options, the correct answer's text, the worked solution."""
     gsm = load_benchmark("gsm8k", shared_data / "gsm8k")[0]
-    assert gsm.question.startswith("Janet’s ducks lay 16 eggs per day.")
-    assert "<<" not in gsm.answer and gsm.answer.endswith("#### 18")
+    assert gsm.question.startswith("Janet’s ducks lay 16 eggs per day.") and gsm.answer == "18"
+    assert "<<" not in gsm.solution and gsm.solution.endswith("#### 18") and gsm.options == ()
     he = load_benchmark("humaneval", shared_data / "human-eval")[0]
     assert he.item_id == "HumanEval/0" and "def has_close_elements" in he.question
-    assert "for idx, elem in enumerate(numbers)" in he.answer
+    assert "for idx, elem in enumerate(numbers)" in he.solution and he.answer == ""
     mmlu = load_benchmark("mmlu", shared_data / "mmlu")[0]
     assert mmlu.item_id == "abstract_algebra:1"
-    assert mmlu.question.endswith("A. 0\nB. 4\nC. 2\nD. 6") and mmlu.answer == "4"
+    assert mmlu.question == "Find the degree for the given field extension Q(sqrt(2), sqrt(3), sqrt(18)) over Q."
+    assert mmlu.options == ("0", "4", "2", "6") and mmlu.answer == "4" and mmlu.labels == tuple("ABCD")
+    assert mmlu.prompt == f"{mmlu.question}\nA. 0\nB. 4\nC. 2\nD. 6"
     arc = load_benchmark("arc", shared_data / "arc-challenge")[0]
     assert arc.item_id == "Mercury_7175875" and arc.answer == "Planetary days will become shorter."
-    assert "\nC. Planetary days will become shorter." in arc.question
+    assert "\n" not in arc.question and arc.options[2] == arc.answer and "\nC. Planetary days" in arc.prompt
     m500 = load_benchmark("math500", shared_data / "math500")[0]
-    assert m500.item_id == "test/precalculus/807.json" and "\\boxed" in m500.answer
+    assert m500.item_id == "test/precalculus/807.json" and "\\boxed" in m500.solution
+    assert m500.answer == "\\left( 3, \\frac{\\pi}{2} \\right)"
+    math = load_benchmark("math", shared_data / "math-test")[0]
+    assert math.answer == "2" and math.answer in math.solution  # the last \boxed{} of the solution
     mbpp = {it.item_id: it for it in load_benchmark("mbpp", shared_data / "mbpp")}
     assert mbpp["sanitized:2"].question == "Write a function to find the shared elements from the given two lists."
-    assert "assert set(similar_elements" in mbpp["sanitized:2"].answer
+    assert "assert set(similar_elements" in mbpp["sanitized:2"].solution
     assert mbpp["full:1"].question.startswith("Write a function to find the minimum cost path")
+
+
+def test_boxed_answer_keeps_nested_braces():
+    assert boxed(r"so $x = \boxed{\frac{1}{2}}$, not \boxed{3}") == "3"
+    assert boxed(r"The answer is $\boxed{\left( 3, \frac{\pi}{2} \right)}$.") == r"\left( 3, \frac{\pi}{2} \right)"
+    assert boxed("no box here") == ""
 
 
 def test_mmlu_folder_without_test_split_reads_every_csv(shared_data):
@@ -58,14 +71,16 @@ def test_mmlu_folder_without_test_split_reads_every_csv(shared_data):
 def test_generic_jsonl_with_field_mapping(tmp_path):
     path = tmp_path / "bench.jsonl"
     rows = [{"uid": "q1", "context": "A farmer has ten cows.", "query": "How many legs?", "opts": ["40", "10"],
-             "gold": "40"}, {"uid": "q2", "context": "", "query": "Name a prime.", "opts": {"X": "4", "Y": "7"}}]
+             "gold": "A", "why": "Each cow has four legs."},
+            {"uid": "q2", "context": "", "query": "Name a prime.", "opts": {"X": "4", "Y": "7"}, "gold": "7"}]
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     items = load_benchmark("mine", path, fields=FieldMap(question="context+query", answer="gold", id="uid",
-                                                         choices="opts"))
+                                                         choices="opts", solution="why"))
     assert [it.item_id for it in items] == ["q1", "q2"]
-    assert items[0].question == "A farmer has ten cows.\nHow many legs?\nA. 40\nB. 10"
-    assert items[0].answer == "40" and items[1].answer == ""
-    assert items[1].question.endswith("X. 4\nY. 7")
+    assert items[0].question == "A farmer has ten cows.\nHow many legs?" and items[0].options == ("40", "10")
+    assert items[0].answer == "40" and items[0].solution == "Each cow has four legs."  # a label stands for its text
+    assert items[0].prompt == "A farmer has ten cows.\nHow many legs?\nA. 40\nB. 10"
+    assert items[1].answer == "7" and items[1].labels == ("X", "Y") and items[1].prompt.endswith("X. 4\nY. 7")
 
 
 def test_generic_csv_and_parquet(tmp_path):

@@ -19,7 +19,7 @@ def test_train_then_eval_through_the_cli(content_recipe, tmp_path):
     result = runner.invoke(app, ["classifier", "train", str(content_recipe)])
     assert result.exit_code == 0, result.output
     metrics = json.loads((content_recipe / "metrics.json").read_text())
-    assert metrics["kind"] == "fasttext" and metrics["data"]["split"] == "grouped by page"
+    assert metrics["kind"] == "fasttext" and metrics["data"]["split"] == "grouped by page split"
     test = metrics["test"]
     assert test["n"] == metrics["data"]["test"] and 0.5 < test["macro_f1"] <= 1
     assert set(test["per_class"]) == {"boilerplate", "content"}

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from curate.executors import default_partition
+from curate.slurm import default_partition
 
 HERE = Path(__file__).resolve().parent
 STATE_DIR = os.environ.get("CURATE_SLURM_STATE_DIR", "/run/curate-slurm")

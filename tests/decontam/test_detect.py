@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import pickle
 
 import numpy as np
@@ -103,9 +104,15 @@ def test_index_is_memory_mapped_and_the_checker_pickles_small(small_index, check
     assert [r.verdict for r in clone.check_many(pages[:4])] == [checker.check(p).verdict for p in pages[:4]]
 
 
-def test_not_an_index(tmp_path):
+def test_not_an_index_or_an_older_one(tmp_path, small_index):
     with pytest.raises(CurateError, match="not a decontamination index"):
         Decontaminator(str(tmp_path)).check("anything")
+    old = tmp_path / "old"
+    old.mkdir()
+    meta = json.loads((small_index / "meta.json").read_text())
+    (old / "meta.json").write_text(json.dumps({**meta, "index_version": 1}))
+    with pytest.raises(CurateError, match="index format v1.*rebuild it"):
+        BenchmarkIndex(old)
 
 
 def test_fuzzy_pass_finds_noisy_copies(tmp_path, small_items, pages):

@@ -7,7 +7,15 @@ import sys
 
 import numpy as np
 
-from curate.decontam.ngrams import batch_word_hashes, ngram_hashes, normalize, word_hashes, word_spans
+from curate.decontam.ngrams import (
+    batch_word_hashes,
+    grown_hashes,
+    ngram_hashes,
+    normalize,
+    prefix_hashes,
+    word_hashes,
+    word_spans,
+)
 
 
 def test_normalization_folds_case_punctuation_whitespace_and_markup():
@@ -55,3 +63,15 @@ def test_word_spans_point_into_the_original_text():
     assert [text[s:e] for s, e in spans] == ["Ｆｕｌｌ", "width", "and", "ﬁne", "print", "café"]
     plain = "Hello, world"
     assert [plain[s:e] for s, e in word_spans(plain)] == ["Hello", "world"]
+
+
+def test_whole_and_grown_hashes_equal_the_sliding_ones():
+    """Stems are hashed whole at a few positions; those hashes must be the n-gram hashes the scan slides."""
+    words = word_hashes("the quick brown fox jumps over the lazy dog again and again today")
+    grams = ngram_hashes(words, (1, 3, 5, 12))
+    starts = np.array([0, 2, 4, 1])
+    assert np.array_equal(prefix_hashes(words, starts, np.array([3, 5, 1, 12])),
+                          [grams[3][0], grams[5][2], grams[1][4], grams[12][1]])
+    grown = {n: (p.tolist(), h.tolist()) for n, p, h in grown_hashes(words, starts, (3, 5, 12))}
+    assert grown[3] == (starts.tolist(), grams[3][starts].tolist())
+    assert grown[12] == ([0, 1], grams[12][[0, 1]].tolist())  # 13 words: only positions 0 and 1 hold 12

@@ -14,9 +14,9 @@ def test_audit_notebook_executes(report, repo_root, monkeypatch):
     NotebookClient(nb, timeout=180, kernel_name="python3", resources={"metadata": {"path": str(out)}}).execute()
     text = "\n".join(o.get("text", "") + str(o.get("data", {}).get("text/plain", ""))
                      for cell in nb.cells if cell.cell_type == "code" for o in cell.get("outputs", []))
-    assert f"{len(rows)} hits in 2 documents, 2 benchmarks" in text
+    assert f"{len(rows)} hits in 3 documents, 3 benchmarks" in text
     assert "blog.example" in text and "(no url)" in text  # the sources ranking
-    assert "=== contaminated: gsm8k/test:3 in https://blog.example/gsm" in text
+    assert "=== contaminated: gsm8k/test:3 in https://blog.example/gsm (matched: stem)" in text
     assert "[[Josh decides to try flipping a house" in text  # the matched span, marked
     assert not [o for cell in nb.cells for o in cell.get("outputs", []) if o.get("output_type") == "error"]
 

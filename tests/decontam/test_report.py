@@ -2,25 +2,24 @@
 
 from __future__ import annotations
 
-import json
 import re
-import shutil
-import subprocess
 
 import numpy as np
-import pytest
 
 from curate.report.contamination import highlight, load_summary, render_text
-
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run",
-                  "--host-resolver-rules=MAP * ~NOTFOUND"]
+from tests.helpers import open_in_chromium
 
 
 def test_rows_and_summary(report):
     out, rows, summary = report
-    assert {r["doc_id"] for r in rows} == {"doc-gsm", "doc-short"}
+    assert {r["doc_id"] for r in rows} == {"doc-gsm", "doc-short", "doc-card"}
+    units = {r["doc_id"]: r["unit"] for r in rows if r["verdict"] == "contaminated"}
+    assert units == {"doc-gsm": "stem", "doc-short": "stem", "doc-card": "stem+answer"}  # the unit that matched
+    card = next(r for r in rows if r["doc_id"] == "doc-card")
+    assert card["question"] == "At which temperature does water freeze?" and card["answer"] == "0 degrees Celsius"
+    assert len(card["options"]) == 4
     by = {s["benchmark"]: s for s in summary}
+    assert by["arc"]["units"] == {"stem+answer": 1}
     assert by["gsm8k"]["items_hit"] == 1 and by["gsm8k"]["pct_seen"] == 5.0
     assert by["math500"]["docs_contaminated"] == 1 and by["mmlu"]["items_hit"] == 0
     assert load_summary(out) == summary
@@ -38,47 +37,22 @@ def test_html_is_self_contained(report):
     page = (report[0] / "report" / "contamination.html").read_text()
     for needle in ("src=", "href=", "url(", "@import", "<link", "<iframe", "fetch(", "XMLHttpRequest"):
         assert needle not in page, needle
-    assert page.count('<details class="hit"') == 2 and "<svg" in page and "<table>" in page
+    assert page.count('<details class="hit"') == 3 and "<svg" in page and "<table>" in page
+    assert "matched: the stem with its answer beside it" in page and "stem+answer 1" in page  # hit and table
     assert "Homework &lt;b&gt;tonight&lt;/b&gt;" in page  # document text is escaped, never injected
-
-
-def _chromium() -> str:
-    path = shutil.which("chromium") or shutil.which("chromium-browser")
-    if path is None:
-        pytest.fail("Debian's chromium is needed for this test: apt-get install -y chromium")
-    return path
-
-
-def _page_requests(netlog) -> list[str]:
-    """URLs the page asked for (Chromium's own background requests have the initiator 'not an origin')."""
-    log = json.loads(netlog.read_text())
-    start = log["constants"]["logEventTypes"]["URL_REQUEST_START_JOB"]
-    return [e["params"]["url"] for e in log["events"]
-            if e["type"] == start and e.get("params", {}).get("initiator") not in (None, "not an origin")]
-
-
-def _open(html_path, tmp_path, name):
-    """Screenshot, rendered DOM and the page's network requests, from one headless Chromium per call."""
-    shot, netlog = tmp_path / f"{name}.png", tmp_path / f"{name}.netlog.json"
-    common = [_chromium(), *CHROMIUM_FLAGS, "--window-size=1280,1400"]
-    subprocess.run([*common, f"--user-data-dir={tmp_path / (name + '-p1')}", f"--log-net-log={netlog}",
-                    f"--screenshot={shot}", html_path.as_uri()], capture_output=True, timeout=120, check=True)
-    dom = subprocess.run([*common, f"--user-data-dir={tmp_path / (name + '-p2')}", "--dump-dom", html_path.as_uri()],
-                         capture_output=True, text=True, timeout=120, check=True).stdout
-    return shot, dom, _page_requests(netlog)
 
 
 def test_report_in_headless_chromium(report, tmp_path):
     from PIL import Image
 
-    shot, dom, requests = _open(report[0] / "report" / "contamination.html", tmp_path, "report")
+    shot, dom, requests = open_in_chromium(report[0] / "report" / "contamination.html", tmp_path, "report")
     assert requests == []
-    assert "2 of 2 hits shown" in dom  # the inline script ran
-    assert len(re.findall(r"<tr>", dom)) == 4 and "<mark>" in dom
+    assert "3 of 3 hits shown" in dom  # the inline script ran
+    assert len(re.findall(r"<tr>", dom)) == 5 and "<mark>" in dom
     pixels = np.asarray(Image.open(shot).convert("RGB")).reshape(-1, 3)
     highlighted = np.all(np.abs(pixels.astype(int) - [255, 224, 102]) <= 6, axis=1).sum()  # <mark> background
     header = np.all(pixels == [240, 242, 245], axis=1).sum()  # the table header row
     assert highlighted > 2000 and header > 2000
     control = tmp_path / "control.html"  # the same check sees a page that does load something
     control.write_text('<html><body><img src="http://example.invalid/x.png"></body></html>')
-    assert _open(control, tmp_path, "control")[2] == ["http://example.invalid/x.png"]
+    assert open_in_chromium(control, tmp_path, "control")[2] == ["http://example.invalid/x.png"]

@@ -41,7 +41,7 @@ def chain(steps, text: str) -> tuple[int, str | None, str | None]:
 
 
 def ours(*cfgs):
-    return build_filters(list(cfgs), rejects=None)
+    return build_filters(list(cfgs))
 
 
 def datatrove_filters(tokenizer, c4: dict) -> list:

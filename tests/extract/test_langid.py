@@ -5,7 +5,6 @@ from __future__ import annotations
 import gzip
 
 import numpy as np
-import pytest
 from py3langid.langid import MODEL_FILE, LanguageIdentifier, visit_counts
 
 from curate.extract.langid import VectorLangId, load_language_model
@@ -26,20 +25,3 @@ def test_same_features_and_scores_as_py3langid(shared_data):
         got = fast.visit_counts(data)
         assert got == expected and (got is None or list(got) == list(expected))  # same counts, same order
         assert fast.classify(text) == plain.classify(text)
-
-
-@pytest.mark.slow
-def test_default_input_length_gives_the_labels_of_5000_characters(real_texts):
-    """The stage identifies the language from the first 2,000 characters (``max_chars``), where it read 5,000: on
-    every real page the label is the same, and so is every keep decision at the default ``min_score``."""
-    from curate.extract.config import LanguageIdConfig
-
-    cfg = LanguageIdConfig()
-    model = load_language_model("py3langid", None)
-    long_pages = 0
-    for page, text in real_texts:
-        (lang, score), (full_lang, full_score) = model.classify(text[: cfg.max_chars]), model.classify(text[:5000])
-        assert lang == full_lang, page
-        assert (score >= cfg.min_score) == (full_score >= cfg.min_score), page
-        long_pages += len(text) > cfg.max_chars
-    assert cfg.max_chars == 2000 and long_pages > 800

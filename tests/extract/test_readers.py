@@ -18,7 +18,8 @@ from tests.helpers import read_jsonl_gz, write_jsonl
 def read_all(tmp_path, paths, **kwargs):
     """Run the reader over ``paths`` in one task; returns (documents, rejected by reason, problems, stats)."""
     rejects = Rejects(str(tmp_path / "rejected"))
-    reader = InputReader([str(p) for p in paths], rejects=rejects, problems_dir=str(tmp_path / "problems"), **kwargs)
+    reader = InputReader([str(p) for p in paths], problems_dir=str(tmp_path / "problems"), **kwargs)
+    reader.rejects = rejects
     docs = list(reader.run(None, 0, 1))
     rejects.close()
     dropped = {}

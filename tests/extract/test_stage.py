@@ -124,7 +124,8 @@ def run_step_in_process(tmp_path, docs, timeout_s=5.0):
     from datatrove.data import Document
 
     rejects = Rejects(str(tmp_path / "rejected"))
-    step = extract_steps.ExtractText(TrafilaturaConfig(timeout_s=timeout_s), "html", 1, rejects)
+    step = extract_steps.ExtractText(TrafilaturaConfig(timeout_s=timeout_s), "html", 1)
+    step.rejects = rejects
     data = [Document(text=t, id=i, metadata={"content_kind": "html"}) for i, t in docs.items()]
     passed = [d.id for d in step.run(iter(data))]
     rejects.close()

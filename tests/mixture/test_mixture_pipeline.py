@@ -68,16 +68,17 @@ def test_pipeline_mixture_reads_the_previous_stage_and_resolves_relative_paths(r
 
 
 def test_behind_a_rewrite_stage_web_is_the_stage_before_it(tmp_path, corpus):
-    """With rewrite upstream: web_rewrites is its output, web the latest document stage before it that ran."""
+    """With rewrite upstream: web_rewrites is its output, web the run's documents (the last stage making them)."""
     from curate.config import ExecutorConfig
     from curate.mixture.config import MixtureConfig
     from curate.mixture.sources import list_files, resolve_sources
     from curate.stage import StageContext
 
-    ctx = StageContext(output=tmp_path, run_id="r", executor=ExecutorConfig(), upstream=tmp_path / "rewrite")
+    artifacts = {"documents": tmp_path / "dedup", "rewrites": tmp_path / "rewrite"}
+    ctx = StageContext("mixture", tmp_path, "r", ExecutorConfig(), artifacts=artifacts)
     web, rewrites = resolve_sources(MixtureConfig(budget="1M"), ctx)
-    assert (rewrites.name, rewrites.candidates) == ("web_rewrites", (str(tmp_path / "rewrite"),))
-    assert web.candidates == tuple(str(tmp_path / s) for s in ("decontam", "score", "dedup", "extract"))
+    assert (rewrites.name, rewrites.path) == ("web_rewrites", str(tmp_path / "rewrite"))
+    assert web.path == str(tmp_path / "dedup")
     for stage in ("dedup", "extract"):
         shutil.copytree(corpus["mmlu"], tmp_path / stage / "rejected" / "x")  # rejects are never read
         shutil.copy(next(corpus["books"].glob("*.jsonl.gz")), tmp_path / stage / "00000.jsonl.gz")
@@ -91,7 +92,7 @@ def test_sources_default_to_web_when_none_are_named(run_dir):
     (run_dir / "run.yaml").write_text(yaml.safe_dump(config))
     planned = plan_run(load_config(run_dir / "run.yaml"))
     step = planned[-1].plan.groups[0].pipeline[0]
-    assert [(s.name, s.candidates) for s in step.sources] == [("web", (str(run_dir / "out" / "extract"),))]
+    assert [(s.name, s.path) for s in step.sources] == [("web", str(run_dir / "out" / "extract"))]
 
 
 @pytest.mark.parametrize("sources,message", [

@@ -9,7 +9,7 @@ from curate.accounting import Rejects
 from curate.benchmarks.loaders import load_gsm8k
 from curate.decontam import build_index
 from curate.errors import CurateError
-from curate.rewrite.decontam import DecontamRewrites
+from curate.decontam.generated import CheckGenerated as DecontamRewrites
 
 
 @pytest.fixture(scope="module")
@@ -20,7 +20,8 @@ def gsm8k_index(shared_data, tmp_path_factory):
 
 def test_a_rewrite_that_reintroduces_a_benchmark_item_is_dropped(gsm8k_index, tmp_path):
     index, items = gsm8k_index
-    step = DecontamRewrites(Rejects(str(tmp_path)), str(index))
+    step = DecontamRewrites(str(index))
+    step.rejects = Rejects(str(tmp_path))
     leaked = Document(text="Exercises\n1. " + items[3].question + "\nExplain your reasoning.", id="p#textbook")
     assert step.filter(leaked) == (False, "contaminated")
     assert leaked.metadata["contamination"]["items"][0] == f"gsm8k/{items[3].item_id}"
@@ -31,8 +32,8 @@ def test_a_rewrite_that_reintroduces_a_benchmark_item_is_dropped(gsm8k_index, tm
 
 def test_missing_index(tmp_path):
     with pytest.raises(CurateError, match="not a decontam index"):
-        DecontamRewrites(None, str(tmp_path / "nope")).filter(Document(text="x", id="a"))
-    optional = DecontamRewrites(None, str(tmp_path / "nope"), required=False)
+        DecontamRewrites(str(tmp_path / "nope")).filter(Document(text="x", id="a"))
+    optional = DecontamRewrites(str(tmp_path / "nope"), required=False)
     assert optional.filter(Document(text="x", id="a")) is True
 
 

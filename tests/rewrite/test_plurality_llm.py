@@ -7,7 +7,7 @@ import json
 import pytest
 from tests.rewrite.rewrite_helpers import read_jsonl_gz
 
-from curate.plurality.cli import run_plurality
+from tests.helpers import run_pipeline
 
 pytestmark = pytest.mark.llm
 
@@ -20,16 +20,18 @@ def gsm8k(shared_data, tmp_path, n: int):
 
 
 def run(path, out, llm_server, **block):
-    run = {"name": "plurality", "output": str(out), "executor": {"tasks": 1},
-           "input": {"paths": [str(path)], "format": "jsonl", "text_key": "question"}}
-    run_plurality(run, {"llm": {"endpoint": llm_server.url}, **block})
+    run_pipeline({"name": "plurality", "output": str(out), "executor": {"tasks": 1},
+                  "input": {"paths": [str(path)], "format": "jsonl", "text_key": "question"},
+                  "plurality": {"llm": {"endpoint": llm_server.url}, **block}})
     return json.loads((out / "report" / "funnel.json").read_text())["stages"][0]
 
 
-def test_greedy_samples_all_agree_and_are_dropped(shared_data, tmp_path, llm_server):
+def test_greedy_samples_that_agree_are_dropped(shared_data, tmp_path, llm_server):
     funnel = run(gsm8k(shared_data, tmp_path, 2), tmp_path / "out", llm_server, samples=2, max_tokens=48,
                  temperature=0)
-    assert funnel["docs_in"] == 2 and funnel["dropped"] == {"all_agree": 2}
+    assert funnel["docs_in"] == 2 and funnel["unaccounted"] == 0
+    # greedy samples usually repeat each other; llama.cpp's greedy decoding is not bit-identical across requests
+    assert funnel["dropped"].get("all_agree", 0) >= 1 and set(funnel["dropped"]) <= {"all_agree", "none_agree"}
     for doc in read_jsonl_gz(tmp_path / "out" / "plurality" / "rejected" / "all_agree"):
         answers = doc["metadata"]["plurality_answers"]
         assert len(answers) == 2 and answers[0] == answers[1] is not None

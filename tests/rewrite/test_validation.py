@@ -85,14 +85,16 @@ def test_wrong_language():
 
 
 def test_request_error_is_recorded_with_the_server_message(tmp_path):
-    step = ValidateRewrite(Rejects(str(tmp_path)), ["distill"], CFG, "m", {"max_tokens": 8})
+    step = ValidateRewrite(["distill"], CFG, "m", {"max_tokens": 8})
+    step.rejects = Rejects(str(tmp_path))
     doc = Document(text=SOURCE, id="p#distill", metadata={"style": "distill", "rollouts": [{"error": "BadRequest"}]})
     assert step.filter(doc) == (False, "request_error")
     assert doc.metadata["error"] == "BadRequest"
 
 
 def test_kept_rewrite_carries_the_metadata(tmp_path):
-    step = ValidateRewrite(Rejects(str(tmp_path)), ["distill"], CFG, "smol", {"max_tokens": 300, "temperature": 0.7})
+    step = ValidateRewrite(["distill"], CFG, "smol", {"max_tokens": 300, "temperature": 0.7})
+    step.rejects = Rejects(str(tmp_path))
     meta = {"style": "distill", "source_id": "p", "prompt_version": "distill.v1",
             "rollouts": [{"text": GOOD, "finish_reason": "stop",
                           "usage": {"prompt_tokens": 120, "completion_tokens": 80}}]}

@@ -9,11 +9,12 @@ from pathlib import Path
 import pytest
 import yaml
 
+from curate.stages import names
 from tests.helpers import kept, rejected
 
 REPO = Path(__file__).resolve().parents[2]
 QUICKSTART = REPO / "configs" / "quickstart.yaml"
-STAGES = ("extract", "dedup", "score", "decontam", "rewrite", "mixture")
+STAGES = tuple(names())
 
 
 def curate(*args: str, check: bool = True, timeout: float = 3600) -> subprocess.CompletedProcess:
@@ -46,16 +47,19 @@ def rejected_ids(out: Path, stage: str) -> dict[str, list[str]]:
 
 def derived_config(path: Path, output: Path, inputs: list[Path], stages: tuple[str, ...], **executor) -> Path:
     """Write a config at ``path``: the quickstart's stage blocks (only ``stages``), reading ``inputs``."""
-    data = yaml.safe_load(QUICKSTART.read_text())
+    from curate.config import load_config
+
+    # the quickstart's blocks with their relative paths resolved (against the quickstart's folder)
+    data = load_config(QUICKSTART).model_dump(mode="json", exclude_none=True)
     data = {k: v for k, v in data.items() if k not in STAGES or k in stages}
-    if "mixture" in data and "rewrite" not in data:  # web_rewrites defaults to the rewrite stage's output
+    # web_rewrites and synthetic default to the rewrite and plurality stages' outputs
+    absent = [s for stage, s in (("rewrite", "web_rewrites"), ("plurality", "synthetic")) if stage not in data]
+    if "mixture" in data and absent:
         sources = data["mixture"].get("sources", {})
-        sources.pop("web_rewrites", None)
+        for name in absent:
+            sources.pop(name, None)
         for source in sources.values():
             source.pop("weight", None)  # the remaining sources share the whole budget
-    from curate.config import PATH_KEYS, _resolve_paths
-
-    data = _resolve_paths(data, QUICKSTART.parent.resolve(), PATH_KEYS)  # the quickstart's relative paths
     data["output"] = str(output)
     data["input"] = {"paths": [str(p) for p in inputs], "format": "auto"}
     data["executor"] = {**data.get("executor", {}), **executor}

@@ -10,7 +10,7 @@ import pytest
 
 from curate.config import parse_config
 from curate.errors import ConfigError
-from curate.executors import check_sbatch_safe
+from curate.slurm import check_sbatch_safe
 from tests.scaleout.scaleout_helpers import REPO, curate, derived_config, kept_ids
 
 NASTY = ["with space", "quote'd", "$(touch INJECTED)", "`touch INJECTED`"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from curate.config import load_config
-from curate.executors import check_sbatch_safe
+from curate.slurm import check_sbatch_safe
 from tests.scaleout.scaleout_helpers import REPO, curate
 
 CONFIG = REPO / "configs" / "slurm-cc.yaml"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 import numpy as np
 import pytest
@@ -55,8 +56,29 @@ def _score_all(out, inputs, classifier):
 
 
 def test_untrained_classifier_is_a_config_error(tmp_path, page_docs, repo_root):
+    untrained = tmp_path / "edu"
+    untrained.mkdir()
+    shutil.copy(repo_root / "classifiers" / "edu" / "recipe.yaml", untrained / "recipe.yaml")
     with pytest.raises(ConfigError, match="curate classifier train"):
-        run_pipeline(_config(tmp_path, page_docs, [str(repo_root / "classifiers" / "edu")]))
+        run_pipeline(_config(tmp_path / "out", page_docs, [str(untrained)]))
+
+
+def test_shipped_edu_and_reasoning_score_real_pages(tmp_path, page_docs, repo_root):
+    """classifiers/edu as shipped (stack of TF-IDF and MiniLM ridge regressions, cut points in its meta.json) and
+    classifiers/reasoning, through the stage: the scores are the models' own and edu_int follows the cuts."""
+    from curate.classify.calibrate import classes_from_cuts
+
+    edu, reasoning = repo_root / "classifiers" / "edu", repo_root / "classifiers" / "reasoning"
+    cuts = json.loads((edu / "model" / "meta.json").read_text())["cuts"]
+    run_pipeline(_config(tmp_path, page_docs, [str(edu), str(reasoning)]))
+    docs = kept(tmp_path, "score")
+    assert len(docs) == 24
+    expected = LoadedClassifier(edu).scores([d["text"] for d in docs])
+    for doc, score in zip(docs, expected.score):
+        meta = doc["metadata"]
+        assert meta["edu_score"] == pytest.approx(score, abs=1e-3) and 0 <= meta["edu_score"] <= 5
+        assert meta["edu_int"] == int(classes_from_cuts([meta["edu_score"]], cuts)[0])
+        assert 0 <= meta["reasoning_score"] <= 1 and meta["reasoning_int"] == int(meta["reasoning_score"] >= 0.5)
 
 
 def test_duplicate_classifier_names_are_refused(tmp_path, page_docs, content_classifier):

@@ -5,6 +5,11 @@ indices ``y`` (0..K-1) and returns ``self``; fitted attributes end in ``_``. ``p
 ``(n, K)`` array, ``predict`` the most probable class, ``predict_value`` a float on the class-index scale (the
 expected class index, or a regression head's output), ``save(folder)`` / ``load(folder)`` a round trip that
 predicts identically.
+
+An ordinal model may also carry ``cuts_``: the value at which each class from 1 up begins, chosen by
+cross-validation on the training data (:func:`curate.classify.calibrate.fit_cuts`); its class is then the number of
+cuts its value reaches rather than the rounded value. ``cross_val_values`` gives the out-of-fold values they are
+chosen from.
 """
 
 from __future__ import annotations
@@ -50,12 +55,27 @@ class TextClassifier(ABC):
         proba = np.asarray(self.predict_proba(X), dtype=np.float64)
         return proba @ np.arange(proba.shape[1], dtype=np.float64)
 
+    def cross_val_values(self, X: list[str], y, folds: int) -> np.ndarray:
+        """Out-of-fold ``predict_value`` of every text: ``folds`` stratified folds, each predicted by a copy of
+        this model (same parameters) fitted on the others."""
+        from sklearn.model_selection import StratifiedKFold
+
+        y = check_labels(y)
+        out = np.zeros(len(y))
+        splitter = StratifiedKFold(folds, shuffle=True, random_state=self.get_params().get("seed", 0))
+        for tr, te in splitter.split(np.zeros(len(y)), y):
+            fold = type(self)(**self.get_params()).fit([X[i] for i in tr], y[tr])
+            out[te] = fold.predict_value([X[i] for i in te])
+        return out
+
     def save(self, folder: str | Path) -> Path:
         """Write the fitted model to ``folder`` (created); ``load(folder)`` reads it back."""
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         params = {k: v for k, v in self.get_params().items() if k not in self.unsaved_params}
         meta = {"kind": self.kind, "params": params, "n_classes": int(self.n_classes_)}
+        if getattr(self, "cuts_", None) is not None:
+            meta["cuts"] = [float(c) for c in self.cuts_]
         meta.update(self._save(folder))
         (folder / META_FILE).write_text(json.dumps(meta, indent=2), encoding="utf-8")
         return folder
@@ -66,6 +86,7 @@ class TextClassifier(ABC):
         meta = read_meta(folder)
         model = cls(**meta["params"])
         model.n_classes_ = meta["n_classes"]
+        model.cuts_ = meta.get("cuts")
         model._load(folder, meta)
         return model
 
@@ -92,3 +113,15 @@ def check_labels(y, n_classes: int | None = None) -> np.ndarray:
 
 def read_meta(folder: str | Path) -> dict:
     return json.loads((Path(folder) / META_FILE).read_text(encoding="utf-8"))
+
+
+def spread(values: np.ndarray, n_classes: int) -> np.ndarray:
+    """Split each value between its two neighbouring class indices, in proportion to closeness."""
+    lower = np.floor(values).astype(int)
+    upper = np.minimum(lower + 1, n_classes - 1)
+    frac = values - lower
+    out = np.zeros((len(values), n_classes), dtype=np.float64)
+    rows = np.arange(len(values))
+    out[rows, lower] += 1 - frac
+    out[rows, upper] += frac
+    return out

@@ -2,10 +2,13 @@
 
 Only the head learns: embeddings are computed once (and cached on disk when ``cache_dir`` is set), then the head
 trains with AdamW on mini-batches, bf16 autocast on CUDA. The encoder's ``precision`` (``auto``: bfloat16 on CUDA
-and on CPUs with native bfloat16, see :mod:`curate.classify.models.encoder`) is a run-time choice, like ``device``. ``objective="classification"`` trains a softmax head
-with cross-entropy (class-balanced when ``balanced``); ``"regression"`` trains one output with MSE on the class
-index, as FineWeb-Edu did. A stratified ``val_fraction`` of the training data is held out for early stopping on
-macro-F1: training stops after ``patience`` epochs without improvement and keeps the best epoch's weights.
+and on CPUs with native bfloat16, see :mod:`curate.classify.models.encoder`) is a run-time choice, like ``device``.
+``windows`` > 1 averages the embeddings of that many consecutive windows of a page instead of reading its first
+``max_seq_length`` tokens only. ``objective="classification"`` trains a softmax head with cross-entropy
+(class-balanced when ``balanced``); ``"regression"`` trains one output with MSE on the standardized class index,
+as FineWeb-Edu did. A stratified ``val_fraction`` of the training data is held out for early stopping (macro-F1 for
+classification, MSE for regression; see :mod:`curate.classify.models.head`): training stops after ``patience``
+epochs without improvement and keeps the best epoch's weights.
 
 A regression head's ``predict_proba`` spreads its output over the two nearest classes (2.3 -> 0.7 on class 2,
 0.3 on class 3), so both objectives share the interface; ``predict_value`` returns the raw output, clipped.
@@ -17,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from curate.classify.models.base import TextClassifier, check_labels
+from curate.classify.models.base import TextClassifier, check_labels, spread
 from curate.classify.models.encoder import DEFAULT_ENCODER, Encoder, resolve_device
 
 HEAD_FILE = "head.pt"
@@ -31,7 +34,9 @@ class EmbeddingClassifier(TextClassifier):
         self,
         encoder: str = DEFAULT_ENCODER,
         max_seq_length: int = 256,
+        windows: int = 1,
         objective: str = "classification",
+        ridge_alpha: float | None = None,
         hidden: int = 256,
         dropout: float = 0.1,
         lr: float = 1e-3,
@@ -49,7 +54,9 @@ class EmbeddingClassifier(TextClassifier):
     ):
         self.encoder = encoder
         self.max_seq_length = max_seq_length
+        self.windows = windows
         self.objective = objective
+        self.ridge_alpha = ridge_alpha
         self.hidden = hidden
         self.dropout = dropout
         self.lr = lr
@@ -66,12 +73,17 @@ class EmbeddingClassifier(TextClassifier):
         self.seed = seed
         if objective not in ("classification", "regression"):
             raise ValueError(f"objective must be classification or regression (got {objective!r})")
+        if windows < 1:
+            raise ValueError(f"windows must be at least 1 (got {windows})")
+        if ridge_alpha is not None and (objective != "regression" or hidden != 0):
+            raise ValueError("ridge_alpha fits a linear regression head in closed form: it needs objective: "
+                             "regression and hidden: 0")
 
     @property
     def encoder_(self) -> Encoder:
         if getattr(self, "_encoder", None) is None:
             self._encoder = Encoder(self.encoder, self.max_seq_length, self.encode_batch_size, self.device,
-                                    self.precision)
+                                    self.precision, self.windows)
         return self._encoder
 
     def __getstate__(self):
@@ -90,6 +102,8 @@ class EmbeddingClassifier(TextClassifier):
 
         y = check_labels(y)
         self.n_classes_ = int(y.max()) + 1
+        if self.ridge_alpha is not None:
+            return self._fit_ridge(E, y)
         self.head_, self.history_ = train_head(
             E, y, self.n_classes_, objective=self.objective, hidden=self.hidden, dropout=self.dropout, lr=self.lr,
             weight_decay=self.weight_decay, batch_size=self.batch_size, max_epochs=self.max_epochs,
@@ -98,6 +112,34 @@ class EmbeddingClassifier(TextClassifier):
         )
         self.best_epoch_ = self.history_["best_epoch"]
         return self
+
+    def _fit_ridge(self, E: np.ndarray, y: np.ndarray) -> "EmbeddingClassifier":
+        """The linear regression head solved exactly (scikit-learn's Ridge): no learning rate, no epochs, no
+        validation split taken from little data."""
+        import torch
+        from sklearn.linear_model import Ridge
+
+        from curate.classify.models.head import build_head
+
+        ridge = Ridge(alpha=self.ridge_alpha).fit(E, y)
+        head = build_head(E.shape[1], 1, 0, 0.0)
+        with torch.no_grad():
+            head[-1].weight.copy_(torch.from_numpy(ridge.coef_.reshape(1, -1).astype(np.float32)))
+            head[-1].bias.fill_(float(ridge.intercept_))
+        self.head_ = head.to(resolve_device(self.device)).eval()
+        self.history_, self.best_epoch_ = {"metric": "closed form"}, 0
+        return self
+
+    def cross_val_values(self, X: list[str], y, folds: int) -> np.ndarray:
+        """Out-of-fold values, the texts encoded once (only the heads are fitted per fold)."""
+        from sklearn.model_selection import StratifiedKFold
+
+        E, y = self.embed(X, cache=True), check_labels(y)
+        out = np.zeros(len(y))
+        for tr, te in StratifiedKFold(folds, shuffle=True, random_state=self.seed).split(E, y):
+            fold = type(self)(**self.get_params()).fit_embeddings(E[tr], y[tr])
+            out[te] = fold.value_from_embeddings(E[te])
+        return out
 
     def head_outputs(self, E: np.ndarray) -> np.ndarray:
         """The head's raw outputs on embeddings: logits ``(n, K)`` or regression values ``(n, 1)``."""
@@ -111,7 +153,7 @@ class EmbeddingClassifier(TextClassifier):
     def proba_from_embeddings(self, E: np.ndarray) -> np.ndarray:
         out = self.head_outputs(E)
         if self.objective == "regression":
-            return _spread(np.clip(out[:, 0], 0, self.n_classes_ - 1), self.n_classes_)
+            return spread(np.clip(out[:, 0], 0, self.n_classes_ - 1), self.n_classes_)
         out = out - out.max(axis=1, keepdims=True)
         p = np.exp(out)
         return p / p.sum(axis=1, keepdims=True)
@@ -145,14 +187,3 @@ class EmbeddingClassifier(TextClassifier):
         self.head_ = head.to(resolve_device(self.device)).eval()
         self.best_epoch_ = meta.get("best_epoch", 0)
 
-
-def _spread(values: np.ndarray, n_classes: int) -> np.ndarray:
-    """Split each value between its two neighbouring class indices, in proportion to closeness."""
-    lower = np.floor(values).astype(int)
-    upper = np.minimum(lower + 1, n_classes - 1)
-    frac = values - lower
-    out = np.zeros((len(values), n_classes), dtype=np.float64)
-    rows = np.arange(len(values))
-    out[rows, lower] += 1 - frac
-    out[rows, upper] += frac
-    return out

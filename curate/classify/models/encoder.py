@@ -12,7 +12,10 @@ predictions); elsewhere it runs in float32. ``precision="float32"`` forces float
 
 Texts are cut to ``max_seq_length * 8`` characters before tokenizing (the tokenizer would drop the rest anyway;
 cutting first avoids tokenizing megabyte pages), sorted by length and encoded in batches, so a batch pads to
-similar lengths. :meth:`Encoder.embed` can cache the embeddings of a list of texts on disk, keyed by the encoder,
+similar lengths. With ``windows`` > 1 a text is read further than one sequence: it is cut into consecutive windows
+of ``max_seq_length * 2 // 3`` words (about a sequence of English tokens each), at most ``windows`` of them, and
+its embedding is the mean of theirs, so the end of a long page counts as well as its start.
+:meth:`Encoder.embed` can cache the embeddings of a list of texts on disk, keyed by the encoder,
 its settings and the texts, so training and evaluation encode each data set once.
 """
 
@@ -87,9 +90,10 @@ class Encoder:
     """Embeds texts with a frozen encoder; loads the model on first use (so holders of it pickle cheaply)."""
 
     def __init__(self, name: str = DEFAULT_ENCODER, max_seq_length: int = 256, batch_size: int = 64,
-                 device: str = "auto", precision: str = "auto"):
+                 device: str = "auto", precision: str = "auto", windows: int = 1):
         self.name = name
         self.max_seq_length = max_seq_length
+        self.windows = windows
         self.batch_size = batch_size
         self.device = resolve_device(device)
         self.precision = resolve_precision(precision, self.device)
@@ -113,7 +117,22 @@ class Encoder:
         return {**self.__dict__, "_model": None}
 
     def encode(self, texts: list[str]) -> np.ndarray:
-        """float32 embeddings, one row per text, in the input order."""
+        """float32 embeddings, one row per text, in the input order (the mean over its windows)."""
+        if self.windows == 1:
+            return self.encode_sequences(texts)
+        size = self.max_seq_length * 2 // 3
+        pieces, owner = [], []
+        for i, text in enumerate(texts):
+            words = text[:size * self.windows * CHARS_PER_TOKEN_CAP].split()
+            for start in range(0, max(len(words), 1), size)[:self.windows]:
+                pieces.append(" ".join(words[start:start + size]))
+                owner.append(i)
+        sums = np.zeros((len(texts), self.dim), dtype=np.float64)
+        np.add.at(sums, np.array(owner), self.encode_sequences(pieces))
+        return (sums / np.bincount(owner, minlength=len(texts))[:, None]).astype(np.float32)
+
+    def encode_sequences(self, texts: list[str]) -> np.ndarray:
+        """float32 embeddings of the first ``max_seq_length`` tokens of each text, in the input order."""
         import torch
         from sentence_transformers.util import batch_to_device
 
@@ -138,7 +157,8 @@ class Encoder:
         """:meth:`encode`, reading and writing ``<cache_dir>/<key>.npy`` when a cache folder is given."""
         if cache_dir is None:
             return self.encode(texts)
-        digest = hashlib.sha256(f"{self.name}|{self.max_seq_length}|{self.precision}|{len(texts)}".encode())
+        key = f"{self.name}|{self.max_seq_length}|{self.precision}|{len(texts)}"
+        digest = hashlib.sha256((key + (f"|w{self.windows}" if self.windows > 1 else "")).encode())
         for t in texts:
             digest.update(t.encode("utf-8", errors="replace"))
             digest.update(b"\0")

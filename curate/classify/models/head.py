@@ -1,4 +1,11 @@
-"""The torch head of the embedding kind and its training loop (AdamW, early stopping on validation macro-F1)."""
+"""The torch head of the embedding kind and its training loop (AdamW, early stopping on a validation split).
+
+Classification heads stop on validation macro-F1. Regression heads learn the standardized target (class index
+minus its mean, over its standard deviation: a scale with few high classes otherwise spends its first epochs
+learning the mean) and stop on validation mean squared error: rounding a regressor that shrinks towards the
+middle class gives a macro-F1 that peaks at the first epochs, so stopping on it kept a head that never predicted
+the upper classes. The trained head's last layer is rescaled so that it outputs class indices again.
+"""
 
 from __future__ import annotations
 
@@ -33,36 +40,41 @@ def stratified_holdout(y: np.ndarray, fraction: float, seed: int) -> tuple[np.nd
     return np.sort(np.array(train, dtype=int)), np.sort(np.array(val, dtype=int))
 
 
-def _predict_classes(head, E, objective: str, n_classes: int):
+def _validation_score(head, E, y_val: np.ndarray, objective: str, n_classes: int) -> float:
+    """Higher is better: macro-F1 of a classifier, minus the mean squared error of a (standardized) regressor."""
     import torch
+    from sklearn.metrics import f1_score
 
     head.eval()
     with torch.inference_mode():
-        out = head(E).float()
+        out = head(E).float().cpu().numpy()
     if objective == "regression":
-        return out[:, 0].round().clamp(0, n_classes - 1).long().cpu().numpy()
-    return out.argmax(dim=1).cpu().numpy()
+        return -float(np.mean((out[:, 0] - y_val) ** 2))
+    return float(f1_score(y_val, out.argmax(axis=1), average="macro", labels=list(range(n_classes)),
+                          zero_division=0))
 
 
 def train_head(E: np.ndarray, y: np.ndarray, n_classes: int, *, objective: str, hidden: int, dropout: float,
                lr: float, weight_decay: float, batch_size: int, max_epochs: int, patience: int,
                val_fraction: float, balanced: bool, device: str, seed: int):
-    """Train a head on embeddings; returns (best head in eval mode, history with per-epoch validation F1)."""
+    """Train a head on embeddings; returns (best head in eval mode, history with the per-epoch validation score:
+    macro-F1, or minus the MSE on the standardized scale for regression)."""
     import torch
-    from sklearn.metrics import f1_score
 
     torch.manual_seed(seed)
     tr, va = stratified_holdout(y, val_fraction, seed)
     if len(va) == 0:
         tr, va = np.arange(len(y)), np.arange(len(y))
     X = torch.from_numpy(np.ascontiguousarray(E, dtype=np.float32)).to(device)
-    Y = torch.from_numpy(y).to(device)
+    mean, std = (float(y[tr].mean()), float(y[tr].std()) or 1.0) if objective == "regression" else (0.0, 1.0)
+    target = (y - mean) / std if objective == "regression" else y
+    Y = torch.from_numpy(target).to(device)
     head = build_head(X.shape[1], 1 if objective == "regression" else n_classes, hidden, dropout).to(device)
     opt = torch.optim.AdamW(head.parameters(), lr=lr, weight_decay=weight_decay)
     loss_fn = _loss(objective, y[tr], n_classes, balanced, device)
     generator = torch.Generator().manual_seed(seed)
     tr_t = torch.from_numpy(tr)
-    best_f1, best_state, best_epoch, history = -1.0, None, 0, []
+    best, best_state, best_epoch, history = -np.inf, None, 0, []
     for epoch in range(1, max_epochs + 1):
         head.train()
         for batch in tr_t[torch.randperm(len(tr_t), generator=generator)].split(batch_size):
@@ -73,16 +85,21 @@ def train_head(E: np.ndarray, y: np.ndarray, n_classes: int, *, objective: str, 
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
-        pred = _predict_classes(head, X[torch.from_numpy(va).to(device)], objective, n_classes)
-        f1 = float(f1_score(y[va], pred, average="macro", labels=list(range(n_classes)), zero_division=0))
-        history.append(f1)
-        if f1 > best_f1:
-            best_f1, best_state, best_epoch = f1, copy.deepcopy(head.state_dict()), epoch
+        score = _validation_score(head, X[torch.from_numpy(va).to(device)], target[va], objective, n_classes)
+        history.append(score)
+        if score > best:
+            best, best_state, best_epoch = score, copy.deepcopy(head.state_dict()), epoch
         elif epoch - best_epoch >= patience:
             break
     head.load_state_dict(best_state)
+    if objective == "regression":  # outputs back on the class-index scale
+        last = head[-1]
+        with torch.no_grad():
+            last.weight.mul_(std)
+            last.bias.mul_(std).add_(mean)
     head.eval()
-    return head, {"val_macro_f1": history, "best_epoch": best_epoch, "best_val_macro_f1": best_f1}
+    metric = "neg_mse_standardized" if objective == "regression" else "macro_f1"
+    return head, {"metric": metric, "val": history, "best_epoch": best_epoch, "best_val": best}
 
 
 def _loss(objective: str, y_train: np.ndarray, n_classes: int, balanced: bool, device: str):
@@ -91,7 +108,7 @@ def _loss(objective: str, y_train: np.ndarray, n_classes: int, balanced: bool, d
 
     if objective == "regression":
         mse = nn.MSELoss()
-        return lambda out, target: mse(out[:, 0], target.float())
+        return lambda out, target: mse(out[:, 0], target.float())  # target already standardized
     weight = None
     if balanced:
         counts = np.bincount(y_train, minlength=n_classes).astype(np.float64)
