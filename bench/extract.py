@@ -257,7 +257,7 @@ def resiliparse_bytes(raw: bytes) -> str:
     from curate.extract.config import ResiliparseConfig
 
     return extract_plain_text(bytes_to_str(raw, detect_encoding(raw)),
-                              **ResiliparseConfig().model_dump(exclude={"timeout_s"}))
+                              **ResiliparseConfig().options())
 
 
 PAGES: dict[Path, list[bytes]] = {}  # WARC -> its pages' bytes, for the plain loops

@@ -19,7 +19,17 @@ from curate.configbase import PathStr, StrictModel
 from curate.stagespec import Opt, StageSpec
 
 
-class TrafilaturaConfig(StrictModel):
+class ExtractorConfig(StrictModel):
+    """The options of a main-text extractor, and its per-page time limit (the extraction sandbox's)."""
+
+    timeout_s: float = Field(10.0, gt=0, description="per-page time limit; a slower page is dropped (extract_timeout)")
+
+    def options(self) -> dict:
+        """The keyword arguments of the extractor's function."""
+        return self.model_dump(exclude={"timeout_s"})
+
+
+class TrafilaturaConfig(ExtractorConfig):
     """Options of ``trafilatura.extract``."""
 
     include_tables: bool = True
@@ -27,10 +37,9 @@ class TrafilaturaConfig(StrictModel):
     favor_precision: bool = False
     favor_recall: bool = False
     deduplicate: bool = False
-    timeout_s: float = Field(10.0, gt=0, description="per-page time limit; a slower page is dropped (extract_timeout)")
 
 
-class ResiliparseConfig(StrictModel):
+class ResiliparseConfig(ExtractorConfig):
     """Options of Resiliparse's ``extract_plain_text`` (DCLM's and Dolma's extractor): several times trafilatura's
     speed, for less precise main-content detection."""
 
@@ -42,7 +51,6 @@ class ResiliparseConfig(StrictModel):
     form_fields: bool = False
     noscript: bool = False
     comments: bool = False
-    timeout_s: float = Field(10.0, gt=0, description="per-page time limit; a slower page is dropped (extract_timeout)")
 
 
 class LanguageIdConfig(StrictModel):

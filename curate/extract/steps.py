@@ -53,7 +53,7 @@ class ExtractText(DropFilter):
         self.extractor = "resiliparse" if isinstance(options, ResiliparseConfig) else "trafilatura"
         self.name = f"📝 {self.extractor}"  # before PipelineStep.__init__, which names the stats after it
         super().__init__()
-        self.options = options.model_dump(exclude={"timeout_s"})
+        self.options = options.options()
         self.timeout_s = options.timeout_s
         self.content = content
         self.min_text_chars = min_text_chars

@@ -92,7 +92,8 @@ class SharedWordTokenizer(WordTokenizer):
                 self._learn(nlp, [c for c, words in zip(chunks, found) if words is None])
             except Exception:  # noqa: BLE001 - datatrove's tokenizer has the workaround for texts spaCy rejects
                 return self.inner.word_tokenize(text)
-            found = list(map(self._chunks.__getitem__, chunks))
+            # _learn may have emptied the memory: the words found before it did are kept from found
+            found = [self._chunks[c] if words is None else words for c, words in zip(chunks, found)]
         return list(chain.from_iterable(found))
 
     def _learn(self, nlp, chunks: list[str]) -> None:

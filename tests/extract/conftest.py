@@ -23,7 +23,7 @@ def main_texts(pages: list[tuple[str, bytes]]) -> list[tuple[str, str]]:
     """(page, main text) of each page, leaving out pages with no text; on two processes."""
     import trafilatura
 
-    extract = partial(trafilatura.extract, **TrafilaturaConfig().model_dump(exclude={"timeout_s"}))
+    extract = partial(trafilatura.extract, **TrafilaturaConfig().options())
     with ProcessPoolExecutor(2) as pool:
         texts = pool.map(extract, [raw for _, raw in pages], chunksize=16)
         return [(page, text) for (page, _), text in zip(pages, texts) if text and text.strip()]
