@@ -20,7 +20,8 @@
    tokenizer + model called on the same batches in input order.
 3. With a CUDA GPU: embedding scoring throughput at 512 tokens, ours beside encode + head.
 4. edu (bench/classify_edu.py): Spearman and binary F1 at >= 3 on FineWeb-Edu's annotated test file, every model
-   trained on the train + val files, TF-IDF + Ridge beside our kinds; FineWeb-Edu's published F1 quoted.
+   trained on the train + val files, TF-IDF + Ridge beside our kinds; FineWeb-Edu's published F1 quoted. The
+   cross-validated search behind the shipped choice is bench/classify_edu_search.py.
 5. reasoning: the shipped classifier's held-out figures per source and on the edu test pages.
 
 Embeddings are cached under --cache (default ~/.cache/curate/bench), so a second run skips most encoding.

@@ -119,7 +119,8 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=8, help="files the corpus is split into")
     parser.add_argument("--tasks", type=int, default=2, help="datatrove tasks")
     parser.add_argument("--workers", type=int, default=1, help="tasks run at once (= cores used)")
-    parser.add_argument("--tokenizer", default="gpt-neox-20b", help="tokenizer file (any supported kind) or shipped name")
+    parser.add_argument("--tokenizer", default="gpt-neox-20b",
+                        help="tokenizer file (any supported kind) or shipped name")
     parser.add_argument("--repeat", type=int, default=2, help="measure each this many times, keep the best")
     args = parser.parse_args()
 

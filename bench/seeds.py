@@ -37,7 +37,8 @@ DATA = Path(os.environ.get("CURATE_SHARED_DATA", ROOT.parent / "shared" / "data"
 
 
 def real_pages(n: int, chars: int = 1200) -> list[dict]:
-    """The first ``n`` pages of fineweb-edu-annotations' val split scoring >= 3, cut after a full stop near ``chars``."""
+    """The first ``n`` pages of fineweb-edu-annotations' val split scoring >= 3, cut after a full stop near
+    ``chars``."""
     pages = []
     for line in (DATA / "fineweb-edu-annotations" / "val_1k.jsonl").read_text().splitlines():
         row = json.loads(line)

@@ -5,11 +5,11 @@ OpenStax sections whose module id has an odd SHA-1 (half of ../shared/data/opens
 the other halves (fineweb-edu's train split, the even OpenStax modules) and on the quickstart's pages.
 
 The script mines every page, applies the seed checks and the dedup of questions (as the stage does), takes from each
-split the 50 passing seeds whose questions have
-the smallest SHA-1 (a sample that moves little when the rules change), and joins them with ``bench/data/seeds_mining_labels.json``: for each sampled seed, whether a reader finds it a usable,
+split the 50 passing seeds whose questions have the smallest SHA-1 (a sample that moves little when the rules change),
+and joins them with ``bench/data/seeds_mining_labels.json``: for each sampled seed, whether a reader finds it a usable,
 self-contained question (answerable without its page) and, when the miner found an answer, whether it is the page's
-answer to it. It prints the precision overall and per pattern. A sample that no longer matches the labels (the
-rules changed) is reported, item by item, so it can be labelled again.
+answer to it. It prints the precision overall and per pattern. A sample that no longer matches the labels (the rules
+changed) is reported, item by item, so it can be labelled again.
 
     .venv/bin/python bench/seeds_mining.py
 """

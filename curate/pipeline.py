@@ -159,7 +159,7 @@ def execute(cfg: RunConfig, planned: list[PlannedStage], reporter: Reporter | No
     path = write_funnel(funnels, Path(cfg.output) / "report", names())
     page = write_run_report(cfg.output)
     reporter.funnel(funnels)
-    reporter.result(f"funnel written to {path}\nrun report written to {page}")
+    reporter.result(f"run report written to {page} (the funnel as JSON: {path})")
     return funnels
 
 

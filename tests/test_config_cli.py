@@ -137,6 +137,6 @@ def test_help_is_fast():
     assert res.returncode == 0 and "extract" in res.stdout
     # not a timing assertion on the product: a guard that --help imports no heavy module
     out = subprocess.run([sys.executable, "-X", "importtime", "-m", "curate", "--help"], capture_output=True, text=True)
-    heavy = [m for m in ("torch", "datatrove", "trafilatura", "polars", "sentence_transformers") if f" {m}\n" in out.stderr
-             or f"| {m}\n" in out.stderr]
+    modules = ("torch", "datatrove", "trafilatura", "polars", "sentence_transformers")
+    heavy = [m for m in modules if f" {m}\n" in out.stderr or f"| {m}\n" in out.stderr]
     assert heavy == [], f"--help imported {heavy} ({time.perf_counter() - start:.1f}s)"

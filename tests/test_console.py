@@ -19,7 +19,8 @@ REPO = Path(__file__).resolve().parents[1]
 def pages(tmp_path):
     """A few documents with one exact duplicate, for a quick single-stage run."""
     texts = [f"page {i}: " + " ".join(f"word{i}x{j}" for j in range(40)) for i in range(6)]
-    return write_jsonl(tmp_path / "in" / "docs.jsonl", [{"id": f"d{i}", "text": t} for i, t in enumerate(texts + texts[:1])])
+    records = [{"id": f"d{i}", "text": t} for i, t in enumerate(texts + texts[:1])]
+    return write_jsonl(tmp_path / "in" / "docs.jsonl", records)
 
 
 def curate(*args, **kwargs):
@@ -63,7 +64,7 @@ def test_quiet_prints_only_the_final_summary(pages, tmp_path):
     res = curate("dedup", pages, "-o", tmp_path / "out", "-q")
     assert res.returncode == 0, res.stderr
     assert "dedup: done" not in res.stdout and "removed:" not in res.stdout
-    assert "stage / reason" in res.stdout and "funnel written to" in res.stdout
+    assert "stage / reason" in res.stdout and "funnel.json" in res.stdout
 
 
 def test_verbose_shows_datatrove_logs_live(pages, tmp_path):

@@ -17,7 +17,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.llm]
 def test_every_stage_accounts_for_every_document(local_quickstart):
     funnel = json.loads((local_quickstart / "report" / "funnel.json").read_text())
     stages = [s["stage"] for s in funnel["stages"]]
-    assert stages == ["extract", "dedup", "score", "decontam", "seeds", "plurality", "rewrite"]
+    assert stages == ["extract", "dedup", "score", "decontam", "rewrite", "seeds", "plurality"]
     for entry in funnel["stages"]:
         assert entry["unaccounted"] == 0, entry
         assert entry["kept"] == len(kept(local_quickstart, entry["stage"]))

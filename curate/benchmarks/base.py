@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import csv
-import gzip
 import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
 from curate.errors import CurateError
+from curate.jsonio import open_text
 
 
 @dataclass(frozen=True)
@@ -60,27 +60,6 @@ class FieldMap:
     id: str = "id"
     choices: str | None = None
     solution: str | None = None
-
-
-def open_text(path: Path):
-    """Open a text file, transparently gunzipping ``.gz`` files."""
-    if path.suffix == ".gz":
-        return gzip.open(path, "rt", encoding="utf-8")
-    return path.open(encoding="utf-8")
-
-
-def iter_jsonl(path: Path) -> Iterator[tuple[int, dict]]:
-    """(line number, record) for each non-empty line; a malformed line stops with a message naming it."""
-    with open_text(path) as fh:
-        for lineno, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as err:
-                raise CurateError(f"{path}:{lineno}: not valid JSON ({err.msg}); is this a JSONL file?") from None
-            if isinstance(record, dict):
-                yield lineno, record
 
 
 def iter_csv_rows(path: Path, header: bool) -> Iterator[tuple[int, dict | list]]:

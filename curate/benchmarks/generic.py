@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from curate.benchmarks.base import BenchmarkItem, FieldMap, choice_item, field, files_in, iter_csv_rows, iter_jsonl
+from curate.benchmarks.base import BenchmarkItem, FieldMap, choice_item, field, files_in, iter_csv_rows
 from curate.errors import CurateError
+from curate.jsonio import iter_jsonl
 
 _SUFFIXES = {".jsonl": "jsonl", ".json": "jsonl", ".csv": "csv", ".parquet": "parquet"}
 

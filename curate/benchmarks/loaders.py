@@ -6,8 +6,9 @@ import json
 import re
 from pathlib import Path
 
-from curate.benchmarks.base import BenchmarkItem, choice_item, files_in, iter_csv_rows, iter_jsonl, open_text
+from curate.benchmarks.base import BenchmarkItem, choice_item, files_in, iter_csv_rows
 from curate.errors import CurateError
+from curate.jsonio import iter_jsonl, open_text
 
 _GSM8K_CALC = re.compile(r"<<[^>]*>>")
 

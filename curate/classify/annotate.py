@@ -16,12 +16,14 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable, Iterator
 
-from curate.classify.data import iter_jsonl
 from curate.classify.recipe import Recipe
 from curate.errors import CurateError
+from curate.jsonio import iter_jsonl
 
 RETRY_TEMPERATURE = 0.7
 
@@ -101,8 +103,8 @@ def annotate_one(ask, recipe: Recipe, text: str, stats: Counter, template: str |
 
 
 def annotate_file(recipe: Recipe, input_path, output, ask, model_name: str, limit: int = -1,
-                  text_key: str = "text", id_key: str = "id", echo=print) -> Counter:
-    """Annotate the documents of ``input_path`` not yet in ``output``; returns the counts.
+                  text_key: str = "text", id_key: str = "id") -> Counter:
+    """Annotate the documents of ``input_path`` not yet in ``output``; returns the counts (see :func:`describe`).
 
     ``ask(prompt, temperature, max_tokens) -> str`` sends one prompt (see :func:`endpoint_asker`).
     """
@@ -124,21 +126,26 @@ def annotate_file(recipe: Recipe, input_path, output, ask, model_name: str, limi
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
             out.flush()
             skip.add(doc_id)
-    echo(f"annotated {stats['annotated']}, dropped {stats['dropped']} after malformed answers, "
-         f"{stats['resumed']} already done; malformed answers: "
-         f"{ {k.split('.', 1)[1]: v for k, v in stats.items() if k.startswith('malformed.')} or 'none'}")
     return stats
 
 
-def endpoint_asker(endpoint):
-    """``ask`` for :func:`annotate_file` over a :class:`curate.llm.client.Endpoint` (one user message)."""
+def describe(stats: Counter) -> str:
+    """One line on what :func:`annotate_file` did."""
+    malformed = {k.split(".", 1)[1]: v for k, v in stats.items() if k.startswith("malformed.")}
+    return (f"annotated {stats['annotated']}, dropped {stats['dropped']} after malformed answers, "
+            f"{stats['resumed']} already done; malformed answers: {malformed or 'none'}")
+
+
+@contextmanager
+def endpoint_asker(endpoint) -> Iterator[Callable[[str, float, int], str]]:
+    """``ask`` for :func:`annotate_file` over a :class:`curate.llm.client.Endpoint` (one user message); its HTTP
+    connections are closed when the block ends."""
     import httpx
 
     from curate.llm.client import chat
 
-    client = httpx.Client(timeout=endpoint.timeout_s)
-
-    def ask(prompt: str, temperature: float, max_tokens: int) -> str:
-        messages = [{"role": "user", "content": prompt}]
-        return chat(endpoint, messages, client=client, temperature=temperature, max_tokens=max_tokens).text
-    return ask
+    with httpx.Client(timeout=endpoint.timeout_s) as client:
+        def ask(prompt: str, temperature: float, max_tokens: int) -> str:
+            messages = [{"role": "user", "content": prompt}]
+            return chat(endpoint, messages, client=client, temperature=temperature, max_tokens=max_tokens).text
+        yield ask

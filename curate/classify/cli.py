@@ -24,7 +24,7 @@ def train(
 
     overrides = {"model": {"kind": kind, "params": {}}} if kind else None
     r = load_recipe(recipe, overrides)
-    result = train_recipe(r, data.resolve() if data else None, echo=typer.echo)
+    result = train_recipe(r, data.resolve() if data else None)
     typer.echo(format_metrics(result["test"]))
     typer.echo(f"model written to {r.model_dir}; metrics and card beside it")
 
@@ -61,7 +61,7 @@ def annotate(
     """Label documents with an LLM using RECIPE's prompt; malformed answers are retried, then dropped."""
     from contextlib import nullcontext
 
-    from curate.classify.annotate import annotate_file, endpoint_asker
+    from curate.classify.annotate import annotate_file, describe, endpoint_asker
     from curate.classify.recipe import load_recipe
     from curate.llm.client import Endpoint, api_key_from_env
     from curate.llm.server import SMOLLM2_NAME, LlamaServer
@@ -70,4 +70,5 @@ def annotate(
     name = model_name or SMOLLM2_NAME
     with nullcontext() if endpoint else LlamaServer(model_name=name) as server:
         target = Endpoint(endpoint, name, api_key_from_env(api_key_env)) if endpoint else Endpoint(server.url, name)
-        annotate_file(r, inputs, output, endpoint_asker(target), name, limit, text_key, id_key, echo=typer.echo)
+        with endpoint_asker(target) as ask:
+            typer.echo(describe(annotate_file(r, inputs, output, ask, name, limit, text_key, id_key)))

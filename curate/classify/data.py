@@ -7,7 +7,6 @@ recipe names a ``group_key``, grouped (no group, e.g. a web page, has items on b
 
 from __future__ import annotations
 
-import gzip
 import json
 from collections import Counter
 from dataclasses import dataclass, field
@@ -16,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from curate.errors import CurateError
+from curate.jsonio import iter_jsonl
 
 
 @dataclass
@@ -57,24 +57,6 @@ def read_labelled(path: str | Path, recipe) -> Dataset:
         raise CurateError(f"{path} holds no usable labelled record (keys {spec.text_key!r}/{spec.label_key!r}; "
                           f"skipped: {dict(skipped)})")
     return Dataset(texts, np.array(labels, dtype=np.int64), groups if spec.group_key else None, skipped)
-
-
-def iter_jsonl(path: str | Path, skipped: Counter | None = None):
-    """(line number, record) of each JSON object line of a JSONL file (``.gz`` too); bad lines are counted."""
-    path = Path(path)
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rt", encoding="utf-8") as f:
-        for line_no, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError:
-                rec = None
-            if isinstance(rec, dict):
-                yield line_no, rec
-            elif skipped is not None:
-                skipped["invalid_json"] += 1
 
 
 def split(data: Dataset, test_fraction: float, seed: int) -> tuple[Dataset, Dataset]:

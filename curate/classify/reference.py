@@ -6,11 +6,11 @@ sets, which are benchmarks) and the worked examples of OpenStax textbooks (a win
 the Common Crawl captures of the shared WARC files, and the FineWeb-Edu annotated pages that Llama-3 scored 0 or 1
 (train and val files only; the test file stays unseen for the benchmark).
 
-Markup that would let a model tell the *sources* apart instead of the reasoning is taken out of the positives:
-GSM8K's calculator annotations (``<<48/2=24>>``) and its ``#### 72`` answer line (-> "The answer is 72."), and
-MATH's LaTeX (``$``, ``\\frac{a}{b}``, ``\\boxed{x}``, ``\\sqrt``, ...), which becomes plain text and symbols.
-Each record is ``{"text", "label": "reasoning"|"other", "source", "group"}``; ``group`` keeps one textbook (or one page) on one
-side of a split.
+Markup that would let a model tell the *sources* apart instead of the reasoning is taken out of the positives: GSM8K's
+calculator annotations (``<<48/2=24>>``) and its ``#### 72`` answer line (-> "The answer is 72."), and MATH's LaTeX
+(``$``, ``\\frac{a}{b}``, ``\\boxed{x}``, ``\\sqrt``, ...), which becomes plain text and symbols. Each record is
+``{"text", "label": "reasoning"|"other", "source", "group"}``; ``group`` keeps one textbook (or one page) on one side of
+a split.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import json
 import re
 from pathlib import Path
 
-from curate.classify.data import iter_jsonl
+from curate.jsonio import iter_jsonl
 
 WINDOW = 3000  # characters of an OpenStax section kept around each worked solution
 LATEX_SYMBOLS = {

@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
+from loguru import logger
 
 from curate.classify.calibrate import fit_cuts
 from curate.classify.card import write_card
@@ -33,7 +34,7 @@ def model_params(recipe: Recipe) -> dict:
     return params
 
 
-def train_recipe(recipe: Recipe, data_path: str | Path | None = None, echo=print) -> dict:
+def train_recipe(recipe: Recipe, data_path: str | Path | None = None) -> dict:
     """Train the recipe's classifier and write model, metrics and card; returns the metrics dict."""
     path = data_path or (recipe.path(recipe.data.path) if recipe.data.path else None)
     if path is None:
@@ -49,13 +50,14 @@ def train_recipe(recipe: Recipe, data_path: str | Path | None = None, echo=print
     else:
         train, test = split(data, recipe.data.test_fraction, recipe.data.seed)
     counts = np.bincount(np.concatenate([train.labels, test.labels]), minlength=len(recipe.labels.classes))
-    echo(f"{recipe.name}: {len(train) + len(test)} labelled records ({len(train)} train, {len(test)} test), "
+    logger.info(f"{recipe.name}: {len(train) + len(test)} labelled records ({len(train)} train, {len(test)} test), "
          f"skipped {sum(data.skipped.values())}; training {recipe.model.kind}")
     model = build_model(recipe.model.kind, model_params(recipe))
     started = time.perf_counter()
     cuts = None
     if recipe.labels.calibrate:
-        echo(f"choosing the class cut points by {recipe.data.cv_folds}-fold cross-validation on the training data")
+        logger.info(f"choosing the class cut points by {recipe.data.cv_folds}-fold cross-validation on the training "
+                    "data")
         cv_values = model.cross_val_values(train.texts, train.labels, recipe.data.cv_folds)
         cuts = fit_cuts(cv_values, train.labels, len(recipe.labels.classes))
     model.fit(train.texts, train.labels)

@@ -2,7 +2,8 @@
 
 On a terminal each stage gets a live bar (rich): documents and bytes done of the known total, documents per second,
 elapsed time and ETA; on Slurm and Ray, tasks done, running and failed. When stdout is not a terminal (CI, ``nohup``,
-Slurm logs) the same figures are printed as a plain line every ``interval_s`` seconds instead. datatrove's own logs
+Slurm logs) the same figures are printed as plain lines instead, first after ``interval_s`` seconds, then at
+doubling intervals up to ten minutes, so a long run's log stays short. datatrove's own logs
 (per-task banners and stats) go to ``<out>/logs/console.log`` and to each task's log file; ``--verbose`` shows them
 live instead, ``--quiet`` prints only errors and the final summary.
 
@@ -29,6 +30,8 @@ from rich.table import Column, Table
 
 from curate.pipeline import GroupView
 from curate.report.funnel import StageFunnel, human_bytes
+
+MAX_INTERVAL_S = 600.0  # the longest wait between two plain progress lines
 
 
 @dataclass
@@ -66,7 +69,7 @@ def read_progress(group: GroupView, since: float) -> Counts:
 class Console:
     """The driver's reporter for the command line (see :class:`curate.pipeline.Reporter`)."""
 
-    def __init__(self, verbose: bool = False, quiet: bool = False, interval_s: float = 30.0, poll_s: float = 0.5):
+    def __init__(self, verbose: bool = False, quiet: bool = False, interval_s: float = 120.0, poll_s: float = 0.5):
         self.verbose, self.quiet = verbose, quiet
         self.out = RichConsole(highlight=False, soft_wrap=True)
         self.interval_s, self.poll_s = interval_s, poll_s
@@ -174,7 +177,7 @@ class _LiveBar:
 
 
 class _Lines:
-    """The same figures as plain lines, every ``interval_s`` seconds and once at the end (no terminal)."""
+    """The same figures as plain lines, at growing intervals and once at the end (no terminal)."""
 
     def __init__(self, console: Console, name: str, groups: list[GroupView]):
         self.console, self.name, self.groups = console, name, groups
@@ -190,8 +193,9 @@ class _Lines:
         self.console.say(f"{self.name}: {state} in {elapsed:.0f}s: {text}")
 
     def poll(self, stop: threading.Event, every_s: float) -> None:
-        last = None
-        while not stop.wait(self.console.interval_s):
+        last, wait_s = None, self.console.interval_s
+        while not stop.wait(wait_s):
+            wait_s = min(2 * wait_s, MAX_INTERVAL_S)  # a long run's log stays short: waits of 2, 4, 8, 10, 10... min
             elapsed = time.time() - self.start
             text, docs, total = _figures(self.groups, self.start)
             if (docs, text.partition("tasks")[2]) != last:  # only when documents or tasks changed
@@ -199,20 +203,20 @@ class _Lines:
                 self.console.say(f"{self.name}: {elapsed:.0f}s, {text}" + (f" of {total:,}" if total else ""))
 
 
-def funnel_table(funnels: list[StageFunnel], max_reasons: int = 6) -> Table:
+def funnel_table(funnels: list[StageFunnel], max_reasons: int = 4) -> Table:
     """Per stage: documents and bytes in, the ``max_reasons`` largest drop reasons (the rest on one line; all of them
     are in report/funnel.json and the run's page), text edits, kept."""
     table = Table("stage / reason", Column("docs", justify="right"), Column("bytes", justify="right"),
-                  Column("share", justify="right"), box=box.SIMPLE_HEAD, pad_edge=False)
+                  Column("share", justify="right"), box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
     for f in funnels:
         def share(n: int, total: int = f.docs_in) -> str:
             return f"{100 * n / total:.1f}%" if total else ""
 
         table.add_row(f"[bold]{f.stage}[/bold] in", f"{f.docs_in:,}", human_bytes(f.bytes_in), "")
         reasons = sorted(f.dropped.items(), key=lambda kv: -kv[1])
-        for reason, n in reasons[:max_reasons]:
+        for reason, n in reasons[:max_reasons + (len(reasons) == max_reasons + 1)]:
             table.add_row(f"  dropped: {reason}", f"{n:,}", human_bytes(f.dropped_bytes.get(reason, 0)), share(n))
-        if rest := reasons[max_reasons:]:
+        if len(rest := reasons[max_reasons:]) > 1:  # a single remaining reason takes its own line
             n = sum(k for _, k in rest)
             size = sum(f.dropped_bytes.get(r, 0) for r, _ in rest)
             table.add_row(f"  dropped: {len(rest)} other reasons", f"{n:,}", human_bytes(size), share(n))

@@ -21,9 +21,9 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
-from curate.benchmarks.base import open_text
 from curate.decontam.ngrams import batch_word_hashes, ngram_hashes
 from curate.errors import CurateError
+from curate.jsonio import open_text
 
 
 @dataclass

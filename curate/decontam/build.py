@@ -13,7 +13,7 @@ from pathlib import Path
 from curate.benchmarks import BenchmarkItem, FieldMap, load_benchmark
 from curate.decontam.allowlist import AllowListSettings, read_reference_corpus
 from curate.decontam.config import BenchmarkSpec, DecontamConfig
-from curate.decontam.index import INDEX_VERSION, build_index
+from curate.decontam.index import INDEX_VERSION, build_index, has_meta, read_meta, write_meta
 from curate.decontam.ngrams import NORM_VERSION
 from curate.decontam.units import IndexSettings
 from curate.errors import CurateError
@@ -51,13 +51,12 @@ def fingerprint(cfg: DecontamConfig) -> str:
 def ensure_index(cfg: DecontamConfig, folder: str | Path, log=None) -> Path:
     """The index in ``folder``: reused if its fingerprint matches ``cfg``, built otherwise."""
     folder = Path(folder)
-    meta_path = folder / "meta.json"
-    if meta_path.is_file() and not cfg.benchmarks:
+    if has_meta(folder) and not cfg.benchmarks:
         return folder  # a prebuilt index named without benchmarks: use as is
     if not cfg.benchmarks:
         raise CurateError(f"index {folder} does not exist and no `benchmarks:` are configured to build it")
     digest = fingerprint(cfg)
-    if meta_path.is_file() and json.loads(meta_path.read_text()).get("fingerprint") == digest:
+    if has_meta(folder) and read_meta(folder).get("fingerprint") == digest:
         return folder
     items = load_items(cfg.benchmarks)
     reference = read_reference_corpus(cfg.allowlist_corpus) if cfg.allowlist_corpus else None
@@ -68,9 +67,9 @@ def ensure_index(cfg: DecontamConfig, folder: str | Path, log=None) -> Path:
 
         build_fuzzy([(i, it.question) for i, it in enumerate(items)], folder, cfg.fuzzy_containment,
                     cfg.fuzzy_window)
-    meta = json.loads(meta_path.read_text())
+    meta = read_meta(folder)
     meta["fingerprint"] = digest  # written last: an interrupted build is rebuilt next time
-    meta_path.write_text(json.dumps(meta, indent=2))
+    write_meta(folder, meta)
     if log:
         log(f"decontam index: {len(items)} items from {len(cfg.benchmarks)} benchmark(s) → {folder}")
     return folder

@@ -9,20 +9,15 @@ apply. The index is the block's ``decontam_index``, else the run's own (the ``de
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from datatrove.data import Document
 from loguru import logger
 
 from curate.accounting import DropFilter
 from curate.decontam.config import DecontamConfig, GeneratedCheckConfig
 from curate.decontam.detect import Decontaminator, Thresholds
+from curate.decontam.index import has_meta
 from curate.errors import ConfigError, CurateError
 from curate.stage import StageContext
-
-
-def is_index(folder: str) -> bool:
-    return (Path(folder) / "meta.json").is_file()
 
 
 class CheckGenerated(DropFilter):
@@ -45,7 +40,7 @@ class CheckGenerated(DropFilter):
     @property
     def checker(self) -> Decontaminator | None:
         if self._checker is None and not self._missing:
-            if self.index is None or not is_index(self.index):
+            if self.index is None or not has_meta(self.index):
                 if self.required:
                     raise CurateError(f"{self.block}.decontam_index {self.index} is not a decontam index; build one "
                                       "with the decontam stage (docs/decontam.md) or remove the key")
@@ -86,7 +81,7 @@ def generated_check(cfg: GeneratedCheckConfig, ctx: StageContext) -> list[CheckG
     if not cfg.decontaminate:
         return []
     if cfg.decontam_index:
-        if not is_index(cfg.decontam_index):
+        if not has_meta(cfg.decontam_index):
             raise ConfigError(f"{ctx.stage}.decontam_index: {cfg.decontam_index} is not a decontam index (no "
                               "meta.json); build one with the decontam stage (docs/decontam.md)")
         return [CheckGenerated(cfg.decontam_index, required=True, block=ctx.stage)]

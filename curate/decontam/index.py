@@ -37,6 +37,7 @@ from curate.decontam.units import LONG_N, SHORT_N, UNIT_KINDS, HashedItems, Inde
 from curate.errors import CurateError
 
 PREFILTER_BITS = 27
+META_NAME = "meta.json"
 INDEX_VERSION = 2  # 2: stems, options, answers and solutions kept apart (units and parts)
 _ARRAYS = ("keys13", "off13", "units13", "pos13", "keys7", "off7", "units7", "pos7", "keys_short", "off_short",
            "units_short", "keys_head",
@@ -143,8 +144,26 @@ def build_index(items: list[BenchmarkItem], folder: str | Path, settings: IndexS
             "units": dict(Counter(UNIT_KINDS[k] for k in hashed.unit_kind.tolist())),
             "allowlisted": {"13": int(len(arrays["allow13"])), "7": int(len(arrays["allow7"]))},
             "build_seconds": round(time.perf_counter() - t0, 3)}
-    (folder / "meta.json").write_text(json.dumps(meta, indent=2))
+    write_meta(folder, meta)
     return folder
+
+
+def has_meta(folder: str | Path) -> bool:
+    """Whether ``folder`` holds a decontamination index (complete or not: see ``fingerprint`` in its meta)."""
+    return (Path(folder) / META_NAME).is_file()
+
+
+def read_meta(folder: str | Path) -> dict:
+    """The ``meta.json`` of the index in ``folder``: versions, item counts per benchmark, settings, fingerprint."""
+    path = Path(folder) / META_NAME
+    if not path.is_file():
+        raise CurateError(f"{folder} is not a decontamination index (no {META_NAME}); build one with "
+                          "`curate decontam index --benchmark NAME=PATH -o DIR`")
+    return json.loads(path.read_text())
+
+
+def write_meta(folder: str | Path, meta: dict) -> None:
+    (Path(folder) / META_NAME).write_text(json.dumps(meta, indent=2))
 
 
 class BenchmarkIndex:
@@ -152,11 +171,7 @@ class BenchmarkIndex:
 
     def __init__(self, folder: str | Path):
         self.folder = Path(folder)
-        meta_path = self.folder / "meta.json"
-        if not meta_path.is_file():
-            raise CurateError(f"{self.folder} is not a decontamination index (no meta.json); build one with "
-                              "`curate decontam index --benchmark NAME=PATH -o DIR`")
-        self.meta = json.loads(meta_path.read_text())
+        self.meta = read_meta(self.folder)
         built = (self.meta.get("norm_version"), self.meta.get("index_version", 1))
         if built != (NORM_VERSION, INDEX_VERSION):
             raise CurateError(f"index {self.folder} was built with normalization v{built[0]} and index format "

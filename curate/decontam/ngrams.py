@@ -18,31 +18,14 @@ import unicodedata
 
 import numpy as np
 
+from curate.hashing import codepoint_table, inverse, mix64, powers
+
 NORM_VERSION = 1
 _CP_BASE = np.uint64(0x100000001B3)  # odd, so it is invertible modulo 2**64
-_CP_BASE_INV = np.uint64(pow(0x100000001B3, -1, 1 << 64))
+_CP_BASE_INV = np.uint64(inverse(_CP_BASE))
 _GRAM_BASE = np.uint64(0x9E3779B97F4A7C15)
 _UNDERSCORE = ord("_")
 _TABLE_SIZE = 0x30000  # code points above this (rare: emoji, historic scripts) count as word characters
-_powers: dict[str, np.ndarray] = {}
-_word_table: np.ndarray | None = None
-_digit_table: np.ndarray | None = None
-
-
-def _is_alnum_table() -> np.ndarray:
-    """``table[cp]``: is code point ``cp`` alphanumeric (a Unicode letter or digit)."""
-    global _word_table
-    if _word_table is None:
-        _word_table = np.fromiter((chr(c).isalnum() for c in range(_TABLE_SIZE)), dtype=bool, count=_TABLE_SIZE)
-    return _word_table
-
-
-def _is_digit_table() -> np.ndarray:
-    """``table[cp]``: is code point ``cp`` a digit (``str.isdigit``)."""
-    global _digit_table
-    if _digit_table is None:
-        _digit_table = np.fromiter((chr(c).isdigit() for c in range(_TABLE_SIZE)), dtype=bool, count=_TABLE_SIZE)
-    return _digit_table
 
 
 def _fold(text: str) -> str:
@@ -56,7 +39,7 @@ def _bounds(folded: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     alnum = np.ones(len(cps) + 2, dtype=bool)
     alnum[0] = alnum[-1] = False
     small = cps < _TABLE_SIZE
-    alnum[1:-1][small] = _is_alnum_table()[cps[small]]
+    alnum[1:-1][small] = codepoint_table("alnum", _TABLE_SIZE)[cps[small]]
     is_word = alnum.astype(np.int8)
     # "_" joins two alphanumerics (snake_case, log_2) but is markup at a word's edge (_italic_, __init__)
     is_word[1:-1] |= (cps == _UNDERSCORE) & alnum[:-2] & alnum[2:]
@@ -71,36 +54,15 @@ def normalize(text: str) -> str:
     return " ".join(folded[a:b] for a, b in zip(starts.tolist(), ends.tolist()))
 
 
-def _pow_table(name: str, base: np.uint64, n: int) -> np.ndarray:
-    """``base**i`` modulo 2**64 for i < n (cached and grown by doubling)."""
-    table = _powers.get(name)
-    if table is None or len(table) < n:
-        size = max(1 << 16, 1 << max(n - 1, 1).bit_length())
-        table = np.full(size, base, dtype=np.uint64)
-        table[0] = 1
-        table = np.cumprod(table, dtype=np.uint64)
-        _powers[name] = table
-    return table
-
-
-def mix(x: np.ndarray) -> np.ndarray:
-    """splitmix64's finalizer on each element (a bijection that spreads every input bit over the output)."""
-    x = x ^ (x >> np.uint64(30))
-    x = x * np.uint64(0xBF58476D1CE4E5B9)
-    x = x ^ (x >> np.uint64(27))
-    x = x * np.uint64(0x94D049BB133111EB)
-    return x ^ (x >> np.uint64(31))
-
-
 def _hash_words(cps: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
     """The hash of each word ``cps[start:end]``: a polynomial over its code points via prefix sums, then mixed."""
     if not len(starts):
         return np.zeros(0, dtype=np.uint64)
     n = len(cps)
     prefix = np.zeros(n + 1, dtype=np.uint64)
-    np.cumsum(cps.astype(np.uint64) * _pow_table("inv", _CP_BASE_INV, n)[:n], out=prefix[1:])
-    poly = (prefix[ends] - prefix[starts]) * _pow_table("base", _CP_BASE, n)[starts]
-    return mix(poly + (ends - starts).astype(np.uint64))
+    np.cumsum(cps.astype(np.uint64) * powers(_CP_BASE_INV, n)[:n], out=prefix[1:])
+    poly = (prefix[ends] - prefix[starts]) * powers(_CP_BASE, n)[starts]
+    return mix64(poly + (ends - starts).astype(np.uint64))
 
 
 def batch_word_hashes(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -128,7 +90,7 @@ def _batch(texts: list[str], numeric: bool = False) -> tuple[np.ndarray, np.ndar
     if numeric:
         small = cps < _TABLE_SIZE
         not_digit = np.ones(len(cps), dtype=np.int64)
-        not_digit[small] = ~_is_digit_table()[cps[small]]
+        not_digit[small] = ~codepoint_table("digit", _TABLE_SIZE)[cps[small]]
         counts = np.concatenate(([0], np.cumsum(not_digit)))
         digits = (counts[ends] - counts[starts]) == 0
     return _hash_words(cps, starts, ends), first, digits
@@ -157,7 +119,7 @@ def ngram_hashes(words: np.ndarray, sizes: tuple[int, ...]) -> dict[int, np.ndar
             else:
                 acc = acc[:-1] * _GRAM_BASE + words[n - 1:]
         if n in sizes:
-            out[n] = mix(acc ^ np.uint64(n))
+            out[n] = mix64(acc ^ np.uint64(n))
     return out
 
 
@@ -169,7 +131,7 @@ def prefix_hashes(words: np.ndarray, starts: np.ndarray, lengths: np.ndarray) ->
     for k in range(int(lengths.max(initial=0))):
         more = lengths > k
         acc[more] = acc[more] * _GRAM_BASE + words[starts[more] + k]
-    return mix(acc ^ lengths.astype(np.uint64))
+    return mix64(acc ^ lengths.astype(np.uint64))
 
 
 def grown_hashes(words: np.ndarray, starts: np.ndarray, sizes: tuple[int, ...]):
@@ -180,7 +142,7 @@ def grown_hashes(words: np.ndarray, starts: np.ndarray, sizes: tuple[int, ...]):
         keep = starts + k < len(words)
         starts, acc = starts[keep], acc[keep] * _GRAM_BASE + words[starts[keep] + k]
         if k + 1 in sizes:
-            yield k + 1, starts, mix(acc ^ np.uint64(k + 1))
+            yield k + 1, starts, mix64(acc ^ np.uint64(k + 1))
 
 
 def word_spans(text: str) -> list[tuple[int, int]]:

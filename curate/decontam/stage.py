@@ -8,10 +8,10 @@ artifact, which the rewrite stage uses to check its outputs), ``<out>/decontam/_
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from curate.decontam.config import DecontamConfig
+from curate.decontam.index import read_meta
 from curate.decontam.steps import BuildIndex, DecontamFilter
 from curate.report.contamination import HTML_NAME, read_rows, render_text, write_reports
 from curate.stage import StageContext, StagePlan, StepGroup
@@ -25,8 +25,8 @@ def plan(cfg: DecontamConfig, ctx: StageContext) -> StagePlan:
 
     def write_contamination_report() -> str:
         """Merge the per-task hit rows into report/contamination.{jsonl,html}; the per-benchmark summary."""
-        totals = json.loads((idx / "meta.json").read_text())["benchmarks"]
+        totals = read_meta(idx)["benchmarks"]
         summary = write_reports(read_rows(hits), totals, ctx.report_dir, subtitle=f"run {ctx.run_id} · index {idx}")
-        return f"{render_text(summary)}\ncontamination report written to {ctx.report_dir / HTML_NAME}"
+        return f"{render_text(summary, hits_only=True)}\ncontamination report written to {ctx.report_dir / HTML_NAME}"
 
     return StagePlan(groups, finalize=write_contamination_report, artifacts={"decontam_index": idx})

@@ -25,8 +25,9 @@ import numpy as np
 
 from curate.benchmarks import BenchmarkItem
 from curate.decontam.allowlist import members, sorted_runs, unique_pairs
-from curate.decontam.ngrams import batch_words_numeric, mix, ngram_hashes, prefix_hashes
+from curate.decontam.ngrams import batch_words_numeric, ngram_hashes, prefix_hashes
 from curate.errors import CurateError
+from curate.hashing import mix64
 
 LONG_N = 13
 SHORT_N = 7
@@ -203,9 +204,9 @@ def _item_idents(hashes, first, lengths, owner, kind, n_items: int) -> np.ndarra
     nonempty = np.flatnonzero(lengths > 0)
     per_text = np.zeros(len(lengths), np.uint64)
     if len(nonempty):
-        per_text[nonempty] = np.bitwise_xor.reduceat(mix(hashes + local.astype(np.uint64)), first[nonempty])
+        per_text[nonempty] = np.bitwise_xor.reduceat(mix64(hashes + local.astype(np.uint64)), first[nonempty])
     texts = np.flatnonzero(kind <= 1)
     rank = texts - np.searchsorted(owner, owner[texts])  # stem 0, options 1, 2, ... within the item
     idents = np.zeros(n_items, np.uint64)
-    np.bitwise_xor.at(idents, owner[texts], mix(per_text[texts] + rank.astype(np.uint64)))
+    np.bitwise_xor.at(idents, owner[texts], mix64(per_text[texts] + rank.astype(np.uint64)))
     return idents

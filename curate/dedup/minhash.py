@@ -26,22 +26,13 @@ from functools import lru_cache
 
 import numpy as np
 
+from curate.hashing import codepoint_table, inverse, mix64, powers
+
 _MAX = np.iinfo(np.uint64).max
 _MASK32 = np.uint64(0xFFFFFFFF)
 # rows x hash functions of the signature matrix computed at once; small enough to stay in the CPU cache
 _CHUNK_ELEMENTS = 1 << 18
-_WORD_TABLE: np.ndarray | None = None
-
-
-def _word_table() -> np.ndarray:
-    """For every code point of the Basic Multilingual Plane: is it a word character (``str.isalnum()`` or ``_``,
-    the definition of ``\\w`` in Python's ``re``)? Code points beyond it are treated as word characters."""
-    global _WORD_TABLE
-    if _WORD_TABLE is None:
-        table = np.fromiter((chr(c).isalnum() for c in range(0x10000)), dtype=bool, count=0x10000)
-        table[ord("_")] = True
-        _WORD_TABLE = table
-    return _WORD_TABLE
+_WORD_TABLE_SIZE = 0x10000  # the Basic Multilingual Plane; code points beyond it are treated as word characters
 
 
 def normalize(text: str) -> str:
@@ -53,19 +44,9 @@ def normalize(text: str) -> str:
 
 def normalized_words(text: str) -> list[str]:
     """The words of ``text`` as the signatures see them: maximal runs of word characters of its normal form."""
-    table = _word_table()
+    table = codepoint_table("word", _WORD_TABLE_SIZE)
     norm = normalize(text)
     return "".join(c if ord(c) > 0xFFFF or table[ord(c)] else " " for c in norm).split()
-
-
-def _mix64(x: np.ndarray) -> np.ndarray:
-    """splitmix64's finalizer: spreads every input bit over all 64 output bits."""
-    x = x ^ (x >> np.uint64(30))
-    x *= np.uint64(0xBF58476D1CE4E5B9)
-    x ^= x >> np.uint64(27)
-    x *= np.uint64(0x94D049BB133111EB)
-    x ^= x >> np.uint64(31)
-    return x
 
 
 @dataclass
@@ -93,19 +74,11 @@ class MinHasher:
         self._shingle_mult = rng.integers(1, 2**63, size=ngram, dtype=np.uint64) | np.uint64(1)
         self._a = (rng.integers(1, 2**63, size=num_perm, dtype=np.uint64) << np.uint64(1)) | np.uint64(1)
         self._band_mult = rng.integers(1, 2**63, size=num_perm, dtype=np.uint64) | np.uint64(1)
-        self._powers = np.ones(1, dtype=np.uint64)
-        self._inv_powers = np.ones(1, dtype=np.uint64)
+        self._inverse = inverse(self._base)
 
     def _power_tables(self, length: int) -> tuple[np.ndarray, np.ndarray]:
-        """base**j and base**-j (mod 2**64) for j < length, grown geometrically and cached."""
-        if len(self._powers) < length:
-            size = max(length, 2 * len(self._powers))
-            inverse = np.uint64(pow(int(self._base), -1, 1 << 64))
-            for name, factor in (("_powers", self._base), ("_inv_powers", inverse)):
-                table = np.full(size, factor, dtype=np.uint64)
-                table[0] = 1
-                setattr(self, name, np.cumprod(table))
-        return self._powers[:length], self._inv_powers[:length]
+        """base**j and base**-j (mod 2**64) for j < length."""
+        return powers(self._base, length)[:length], powers(self._inverse, length)[:length]
 
     def hash_batch(self, texts: list[str]) -> BatchHashes:
         """Signatures, exact hashes and shingles of every text of the batch."""
@@ -128,7 +101,7 @@ class MinHasher:
 
     def _word_hashes(self, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(64-bit hash, first position) of every word in the code points ``codes`` (ending with a separator)."""
-        is_word = _word_table()[np.minimum(codes, 0xFFFF)] | (codes > 0xFFFF)
+        is_word = codepoint_table("word", _WORD_TABLE_SIZE)[np.minimum(codes, 0xFFFF)] | (codes > 0xFFFF)
         edges = np.diff(is_word.view(np.int8), prepend=np.int8(0))
         starts = np.flatnonzero(edges == 1)
         ends = np.flatnonzero(edges == -1)
@@ -140,7 +113,7 @@ class MinHasher:
         values *= powers[: len(codes)]
         np.cumsum(values, out=prefix[1:])
         h = (prefix[ends] - prefix[starts]) * inv_powers[starts]
-        return _mix64(h + (ends - starts).astype(np.uint64)), starts
+        return mix64(h + (ends - starts).astype(np.uint64)), starts
 
     def _shingles(self, words: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """64-bit hashes of every word n-gram, never crossing documents; (hashes, per-document offsets)."""
@@ -157,18 +130,18 @@ class MinHasher:
         per_doc = np.where(counts >= n, counts - n + 1, np.minimum(counts, 1))
         offsets = np.zeros(len(counts) + 1, dtype=np.int64)
         np.cumsum(per_doc, out=offsets[1:])
-        return _mix64(acc[valid]), offsets
+        return mix64(acc[valid]), offsets
 
     def _exact(self, words: np.ndarray, counts: np.ndarray) -> np.ndarray:
         """Per document, a hash of its word sequence: equal for texts that normalize to the same words."""
         first = np.repeat(np.cumsum(counts) - counts, counts)
         position = (np.arange(len(words)) - first).astype(np.uint64)
-        tagged = _mix64(words ^ (position * np.uint64(0x9E3779B97F4A7C15)))
+        tagged = mix64(words ^ (position * np.uint64(0x9E3779B97F4A7C15)))
         sums = np.zeros(len(counts), dtype=np.uint64)
         if len(words):
             nonempty = counts > 0
             sums[nonempty] = np.add.reduceat(tagged, (np.cumsum(counts) - counts)[nonempty])
-        return _mix64(sums + counts.astype(np.uint64))
+        return mix64(sums + counts.astype(np.uint64))
 
     def signatures(self, shingles: np.ndarray, offsets: np.ndarray) -> np.ndarray:
         """MinHash signatures, shape (documents, num_perm). A document without shingles gets all 2**64-1."""
@@ -195,7 +168,7 @@ class MinHasher:
     def band_hashes(self, sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
         """One 64-bit hash per (document, band) of ``rows`` consecutive signature values: (documents, bands)."""
         used = sigs[:, : bands * rows].reshape(len(sigs), bands, rows)
-        return _mix64((used * self._band_mult[:rows]).sum(axis=2, dtype=np.uint64))
+        return mix64((used * self._band_mult[:rows]).sum(axis=2, dtype=np.uint64))
 
 
 def _s_curve_integrals(threshold: float, bands: int, rows: int, steps: int = 2000) -> tuple[float, float]:

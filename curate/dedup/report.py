@@ -30,16 +30,16 @@ def build_report(work: WorkDir, cfg: DedupConfig) -> dict:
 
 
 def render(report: dict) -> str:
-    """A few lines for the terminal: exact vs near removals and the cluster-size histogram."""
+    """Two lines for the terminal: the clusters with their size histogram, exact vs near removals."""
     p = report["parameters"]
     removed = report["removed"]
+    sizes = [f"{k}: {v}" for k, v in report["cluster_sizes"].items() if v]
     lines = [
         f"dedup: {report['documents']} documents, {report['clusters']} duplicate clusters "
-        f"({report['documents_in_clusters']} documents, largest {report['largest_cluster']})",
+        f"({report['documents_in_clusters']} documents; sizes {', '.join(sizes) or 'none'})",
         f"  removed: {removed[REASON_EXACT]} exact duplicates, {removed[REASON_NEAR]} near-duplicates "
         f"(Jaccard >= {p['threshold']} on word {p['ngram']}-grams; {p['bands']} bands x {p['rows']} rows"
         f"{', verified' if p['verify'] else ''})",
-        "  cluster sizes: " + ", ".join(f"{k}: {v}" for k, v in report["cluster_sizes"].items() if v) or "none",
     ]
     if report["documents_without_words"]:
         lines.append(f"  {report['documents_without_words']} documents without words were kept as they are")

@@ -122,7 +122,8 @@ def parse_source_spec(spec: str) -> tuple[str, dict]:
         try:
             weight = float(tail)
         except ValueError:
-            raise ConfigError(f"--source {spec!r}: the weight {tail!r} is not a number, e.g. {name}={head}:0.2") from None
+            raise ConfigError(f"--source {spec!r}: the weight {tail!r} is not a number, "
+                              f"e.g. {name}={head}:0.2") from None
         if weight < 0 or weight != weight:
             raise ConfigError(f"--source {spec!r}: the weight must be a number >= 0")
         path = head

@@ -1,9 +1,10 @@
 """Where each source's documents are, and which files hold them.
 
 A source is resolved at plan time into a :class:`Source`: a folder the user named, or an artifact of this run
-(:data:`curate.mixture.config.PIPELINE_SOURCES`: ``web`` is the run's ``documents``, ``web_rewrites`` its
-``rewrites``, ``synthetic`` the plurality stage's voted questions). A stage's folder may not exist yet when the run is planned, so the files are listed when the counting
-tasks run (:func:`list_files`), identically in every task, and shared out by size (:func:`assign`).
+(:data:`curate.mixture.config.PIPELINE_SOURCES`: ``web`` is the run's ``documents``, ``web_rewrites`` its ``rewrites``,
+``synthetic`` the plurality stage's voted questions). A stage's folder may not exist yet when the run is planned, so the
+files are listed when the counting tasks run (:func:`list_files`), identically in every task, and shared out by size
+(:func:`assign`).
 """
 
 from __future__ import annotations

@@ -59,8 +59,11 @@ def summarize(rows: list[dict], totals: dict[str, int]) -> list[dict]:
     return out
 
 
-def render_text(summary: list[dict]) -> str:
-    """The summary as a plain-text table (what ``curate decontam audit`` prints)."""
+def render_text(summary: list[dict], hits_only: bool = False) -> str:
+    """The summary as a plain-text table (what ``curate decontam audit`` prints); with ``hits_only`` the benchmarks
+    nothing matched are named on one line under it instead of a row each (the run's console)."""
+    clean = [row for row in summary if hits_only and not row["items_hit"]]
+    summary = [row for row in summary if row not in clean]
     cols = [("benchmark", "benchmark"), ("items", "items"), ("items_hit", "items hit"),
             ("items_contaminated", "contaminated"), ("docs_hit", "docs hit"), ("docs_partial", "docs partial"),
             ("docs_fuzzy", "docs fuzzy"), ("pct_seen", "% seen")]
@@ -68,6 +71,8 @@ def render_text(summary: list[dict]) -> str:
     widths = [max(len(r[i]) for r in table) for i in range(len(cols))]
     lines = ["  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))
              for r in table]
+    if clean:
+        lines.append("no hits in " + ", ".join(f"{row['benchmark']} ({row['items']} items)" for row in clean))
     return "\n".join([lines[0], "-" * len(lines[0]), *lines[1:]])
 
 

@@ -4,8 +4,9 @@ Checks, in order (the first failing one is the drop reason): ``request_error`` (
 ``empty``, ``truncated`` (finish reason ``length``: the rewrite was cut off at max_tokens), ``refusal`` (the model
 declined: "I'm sorry, I can't..."), ``echo`` (the output copies an 8-word run of the instructions, or is mostly a
 verbatim copy of the source), ``repetition`` (the model looped: too many words inside repeated n-grams),
-``wrong_format`` (the style's ``must_contain`` patterns, e.g. a discussion without ``Teacher:`` turns), ``too_short`` (against the source, and in words) and ``wrong_language`` (py3langid disagrees with the source's
-language). Each check is a plain function of texts, so it can be tested and tuned on its own.
+``wrong_format`` (the style's ``must_contain`` patterns, e.g. a discussion without ``Teacher:`` turns), ``too_short``
+(against the source, and in words) and ``wrong_language`` (py3langid disagrees with the source's language). Each check
+is a plain function of texts, so it can be tested and tuned on its own.
 """
 
 from __future__ import annotations

@@ -32,7 +32,8 @@ class ScoreConfig(StrictModel):
         min_length=1, description="classifiers to run, in order; a plain path is a classifier without threshold"
     )
     batch_size: int = Field(256, ge=1, description="documents scored together (sorted by length inside)")
-    device: str = Field("auto", pattern=r"^(auto|cpu|cuda(:\d+)?)$", description="embedding classifiers: auto (CUDA when present), cpu, cuda, cuda:N")
+    device: str = Field("auto", pattern=r"^(auto|cpu|cuda(:\d+)?)$",
+                        description="embedding classifiers: auto (CUDA when present), cpu, cuda, cuda:N")
     precision: Literal["auto", "float32", "bfloat16"] = Field(
         "auto", description="embedding classifiers' encoder: auto is bfloat16 on CUDA and on CPUs with native "
         "bfloat16 (avx512_bf16, amx_bf16), float32 elsewhere",

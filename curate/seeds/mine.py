@@ -184,7 +184,8 @@ def _exercise(bs: list[Block], i: int) -> tuple[MinedSeed, int]:
         key = ord(bs[j].text) - ord("A")
         if key < len(options):
             lettered = "\n".join(f"{chr(ord('A') + k)}. {o}" for k, o in enumerate(options))
-            return MinedSeed(f"{question}\n{lettered}", options[key], "multiple_choice", (b.start, bs[j].end)), j - i + 1
+            seed = MinedSeed(f"{question}\n{lettered}", options[key], "multiple_choice", (b.start, bs[j].end))
+            return seed, j - i + 1
     nxt = bs[i + 1] if i + 1 < len(bs) else None
     answer = _A_LABEL.match(nxt.text) if nxt is not None else None
     if answer is not None:

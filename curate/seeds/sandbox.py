@@ -136,7 +136,8 @@ def run_python(code: str, cfg: SandboxConfig) -> Outcome:
         start = time.monotonic()
         proc = subprocess.Popen([sys.executable, "-I", "-S", str(GUARD), work, network], cwd=work,
                                 env={**env, "HOME": work, "TMPDIR": work}, stdin=subprocess.DEVNULL, stdout=out,
-                                stderr=err, start_new_session=True, preexec_fn=_child_setup(cfg, network == "namespace"))
+                                stderr=err, start_new_session=True,
+                                preexec_fn=_child_setup(cfg, network == "namespace"))
         try:
             timed_out = not _wait_unreaped(proc.pid, cfg.timeout_s)
         finally:

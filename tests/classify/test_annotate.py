@@ -78,10 +78,10 @@ def test_annotate_with_the_real_server_and_resume(tmp_path, snippets, edu):
     pages.write_text("".join(json.dumps({"id": f"doc{i}", "text": r["text"]}) + "\n" for i, r in enumerate(texts)))
     out = tmp_path / "ann.jsonl"
     with LlamaServer(model_name=SMOLLM2_NAME, log_path=tmp_path / "server.log") as server:
-        ask = endpoint_asker(Endpoint(server.url, SMOLLM2_NAME))
-        first = annotate_file(edu, pages, out, ask, SMOLLM2_NAME, limit=2, echo=lambda *_: None)
-        assert first["annotated"] + first["dropped"] == 2
-        rest = annotate_file(edu, pages, out, ask, SMOLLM2_NAME, echo=lambda *_: None)
+        with endpoint_asker(Endpoint(server.url, SMOLLM2_NAME)) as ask:
+            first = annotate_file(edu, pages, out, ask, SMOLLM2_NAME, limit=2)
+            assert first["annotated"] + first["dropped"] == 2
+            rest = annotate_file(edu, pages, out, ask, SMOLLM2_NAME)
     assert rest["resumed"] == 2 and rest["annotated"] + rest["dropped"] == 3
     records = [json.loads(line) for line in out.read_text().splitlines()]
     assert [r["id"] for r in records] == [f"doc{i}" for i in range(5)]

@@ -26,7 +26,8 @@ def test_train_then_eval_through_the_cli(content_recipe, tmp_path):
     assert np.array(test["confusion_matrix"]["matrix"]).sum() == test["n"]
     assert "binary" in test and test["binary"]["threshold"] == 1 and "mse" in test
     card = (content_recipe / "README.md").read_text()
-    for needed in ("label source", "held-out macro-F1", "intended threshold", "## Limitations", f"{test['macro_f1']:.3f}"):
+    needs = ("label source", "held-out macro-F1", "intended threshold", "## Limitations", f"{test['macro_f1']:.3f}")
+    for needed in needs:
         assert needed in card
     assert "macro-F1" in result.output and "confusion matrix" in result.output
 
@@ -58,7 +59,7 @@ def test_embedding_regression_recipe_trains_and_scores(content_recipe, tmp_path_
     small = content_recipe / "_data" / "small.jsonl"
     lines = (content_recipe / "_data" / "content.jsonl").read_text().splitlines()[:160]
     small.write_text("\n".join(lines) + "\n")
-    result = train_recipe(recipe, small, echo=lambda *_: None)
+    result = train_recipe(recipe, small)
     assert result["kind"] == "embedding" and result["best_epoch"] >= 1 and "mse" in result["test"]
     scored = LoadedClassifier(content_recipe).scores(["Impressum", "The committee approved the new budget."])
     assert scored.score.dtype == np.float64 and ((scored.score >= 0) & (scored.score <= 1)).all()
@@ -66,6 +67,7 @@ def test_embedding_regression_recipe_trains_and_scores(content_recipe, tmp_path_
 
 
 def test_train_without_data_says_how(tmp_path):
-    (tmp_path / "recipe.yaml").write_text("name: x\nlabels: {kind: ordinal, classes: [0, 1]}\nmodel: {kind: fasttext}\n")
+    (tmp_path / "recipe.yaml").write_text(
+        "name: x\nlabels: {kind: ordinal, classes: [0, 1]}\nmodel: {kind: fasttext}\n")
     result = CliRunner().invoke(app, ["classifier", "train", str(tmp_path)])
     assert result.exit_code == 2 and "--data" in result.output

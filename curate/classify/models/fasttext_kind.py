@@ -1,9 +1,10 @@
 """The ``fasttext`` kind: supervised fastText over lower-cased word tokens with word bigrams.
 
-This is the DCLM quality classifier's recipe (fastText, bigrams). Labels are class indices written as
-``__label__<k>``; fastText's softmax gives ``predict_proba``. The training lines are shuffled with the seed (fastText
-learns from its file in order), and training runs on one thread, so the same data gives the same model. ``bucket`` and ``dim`` set the model's size (about ``4 * dim * (bucket + vocabulary)``
-bytes); ``quantize=True`` product-quantizes it (``.ftz``, several times smaller) after training.
+This is the DCLM quality classifier's recipe (fastText, bigrams). Labels are class indices written as ``__label__<k>``;
+fastText's softmax gives ``predict_proba``. The training lines are shuffled with the seed (fastText learns from its file
+in order), and training runs on one thread, so the same data gives the same model. ``bucket`` and ``dim`` set the
+model's size (about ``4 * dim * (bucket + vocabulary)`` bytes); ``quantize=True`` product-quantizes it (``.ftz``,
+several times smaller) after training.
 
 Prediction calls the compiled binding directly: with NumPy 2, fasttext-wheel 0.9.2's ``predict(str)`` wrapper
 raises (``np.array(..., copy=False)``), and its batched form (``multilinePredict``) returns the top probability
