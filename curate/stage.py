@@ -12,11 +12,13 @@ block.
 
 **Accounting is the framework's**: :meth:`StageContext.accounted` builds the one step group of a stage that counts
 documents: reader → count in → the stage's own steps → keep writer, and gives every dropping step the stage's shared
-:class:`~curate.accounting.Rejects`, which the keep writer closes. The funnel reads that group's stats only.
+:class:`~curate.accounting.Rejects`, and every step that edits the text of documents it keeps the stage's shared
+:class:`~curate.accounting.Edits`; the keep writer closes both. The funnel reads that group's stats only.
 
-Folders under the run's output: ``<stage>/`` (kept), ``<stage>/rejected/<reason>/``, ``<stage>/_work/`` (the stage's
-own intermediate files), ``logs/<group>/`` (datatrove's logging folder per step group) and ``report/``. The output may
-be a URL (:mod:`curate.storage`): every folder above is then a ``UPath`` on it, and steps that need a local disk use
+Folders under the run's output: ``<stage>/`` (kept), ``<stage>/rejected/<reason>/``, ``<stage>/edits/<rule>/``
+(what was removed from the text of kept documents), ``<stage>/_work/`` (the stage's own intermediate files),
+``logs/<group>/`` (datatrove's logging folder per step group) and ``report/``. The output may be a URL
+(:mod:`curate.storage`): every folder above is then a ``UPath`` on it, and steps that need a local disk use
 :attr:`StageContext.local_dir`.
 """
 
@@ -26,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
-from curate.accounting import KEPT_GLOB, CountIn, KeepWriter, Rejects
+from curate.accounting import KEPT_GLOB, CountIn, Edits, KeepWriter, Rejects
 from curate.errors import ConfigError
 from curate.storage import cache_root, is_url
 
@@ -161,15 +163,20 @@ class StageContext:
 
         ``reads_input=False`` says that ``reader`` reads what an earlier group of the stage made, not the stage's
         input documents. Every step that drops documents (a :class:`~curate.accounting.DropFilter`, the input reader:
-        any step with a ``rejects`` attribute) gets the stage's :class:`~curate.accounting.Rejects`; the keep writer
-        stamps provenance and closes it at the end of the task.
+        any step with a ``rejects`` attribute) gets the stage's :class:`~curate.accounting.Rejects`, and every step
+        with an ``edits`` attribute (a ``DropFilter``: any step that may change the text of a document it keeps) the
+        stage's :class:`~curate.accounting.Edits`; the keep writer stamps provenance and closes both at the end of
+        the task.
         """
         rejects = Rejects(str(self.kept_dir / "rejected"))
+        edits = Edits(str(self.kept_dir / "edits"), stage=self.stage)
         reader = reader or self.reader()
         for step in (reader, *steps):
             if hasattr(step, "rejects"):  # a DropFilter, the input reader, any step that drops documents
                 step.rejects = rejects
-        keep = KeepWriter(str(self.kept_dir), rejects, stage=self.stage, run_id=self.run_id)
+            if hasattr(step, "edits"):  # a DropFilter, any step that edits the text of documents it keeps
+                step.edits = edits
+        keep = KeepWriter(str(self.kept_dir), rejects, stage=self.stage, run_id=self.run_id, edits=edits)
         name = name or self.stage
         count = CountIn(progress_dir=str(self.logs_dir(name) / "progress"))
         return StepGroup(name, [reader, count, *steps, keep], accounted=True, reads_input=reads_input, **group)

@@ -251,6 +251,16 @@ def funnel_table(funnels: list[StageFunnel], max_reasons: int = 4) -> Table:
             size = sum(f.dropped_bytes.get(r, 0) for r, _ in rest)
             table.add_row(f"  dropped: {len(rest)} other reasons", f"{n:,}", human_bytes(size), share(n))
         table.add_row("  kept", f"{f.kept:,}", human_bytes(f.kept_bytes), share(f.kept))
+        if f.edits:
+            table.add_row(f"  text edited: {_edit_rules(f.edits)}", "", "", "")
         if f.unaccounted:
             table.add_row("  [red]unaccounted for (incomplete tasks?)[/red]", f"{f.unaccounted:,}", "", "")
     return table
+
+
+def _edit_rules(edits: dict[str, dict[str, int]], shown: int = 3) -> str:
+    """The text edits of a stage on one line: the rules that removed the most characters, with documents and lines
+    (every rule, with the removed lines, is in report/funnel.json, <stage>/edits/ and the run's page)."""
+    rules = sorted(edits.items(), key=lambda kv: -kv[1]["chars"])
+    text = ", ".join(f"{rule} ({n['docs']:,} docs, {n['lines']:,} lines)" for rule, n in rules[:shown])
+    return text + (f" and {len(rules) - shown} more rules" if len(rules) > shown else "")

@@ -2,21 +2,34 @@
 
 Defaults follow the anchors and are never tuned silently: trafilatura with tables kept and comments dropped (the
 settings of trafilatura's own evaluation), and datatrove's URL, Gopher repetition, Gopher quality, C4 and FineWeb
-filters with datatrove's own default thresholds. Each filter is named by its registry name (``name: gopher_quality``)
-and takes the same options as the datatrove filter it runs.
+filters with datatrove's own default thresholds, except C4's terminal-punctuation rule, which is off as in
+FineWeb (it removes every line that does not end in ``. ? ! " '``: about a tenth of the article text of the pages it
+keeps). Each filter is named by its registry name (``name: gopher_quality``) and takes the same options as the
+datatrove filter it runs; ``implementation: datatrove`` runs datatrove's own class instead of curate's exact, faster
+reimplementation.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Literal, Union
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from curate.configbase import PathStr, StrictModel
 from curate.stagespec import Opt, StageSpec
 
 
-class TrafilaturaConfig(StrictModel):
+class ExtractorConfig(StrictModel):
+    """The options of a main-text extractor, and its per-page time limit (the extraction sandbox's)."""
+
+    timeout_s: float = Field(10.0, gt=0, description="per-page time limit; a slower page is dropped (extract_timeout)")
+
+    def options(self) -> dict:
+        """The keyword arguments of the extractor's function."""
+        return self.model_dump(exclude={"timeout_s"})
+
+
+class TrafilaturaConfig(ExtractorConfig):
     """Options of ``trafilatura.extract``."""
 
     include_tables: bool = True
@@ -24,7 +37,20 @@ class TrafilaturaConfig(StrictModel):
     favor_precision: bool = False
     favor_recall: bool = False
     deduplicate: bool = False
-    timeout_s: float = Field(10.0, gt=0, description="per-page time limit; a slower page is dropped (extract_timeout)")
+
+
+class ResiliparseConfig(ExtractorConfig):
+    """Options of Resiliparse's ``extract_plain_text`` (DCLM's and Dolma's extractor): several times trafilatura's
+    speed, for less precise main-content detection."""
+
+    main_content: bool = True
+    preserve_formatting: bool = True
+    list_bullets: bool = True
+    alt_texts: bool = False
+    links: bool = False
+    form_fields: bool = False
+    noscript: bool = False
+    comments: bool = False
 
 
 class LanguageIdConfig(StrictModel):
@@ -54,7 +80,14 @@ class UrlFilterConfig(StrictModel):
     use_integrated_lists: bool = True
 
 
-class GopherRepetitionConfig(StrictModel):
+class TextFilterConfig(StrictModel):
+    """A filter of the extracted text, run by curate's exact reimplementation of datatrove's class (the default) or
+    by datatrove's class itself (``implementation: datatrove``): the same decisions, the same text."""
+
+    implementation: Literal["curate", "datatrove"] = "curate"
+
+
+class GopherRepetitionConfig(TextFilterConfig):
     """datatrove's GopherRepetitionFilter (Gopher paper, Rae et al. 2021, table A1 thresholds)."""
 
     name: Literal["gopher_repetition"]
@@ -64,7 +97,7 @@ class GopherRepetitionConfig(StrictModel):
     dup_para_char_frac: float | None = 0.2
 
 
-class GopherQualityConfig(StrictModel):
+class GopherQualityConfig(TextFilterConfig):
     """datatrove's GopherQualityFilter (Gopher paper quality heuristics)."""
 
     name: Literal["gopher_quality"]
@@ -79,13 +112,23 @@ class GopherQualityConfig(StrictModel):
     min_stop_words: int | None = 2
 
 
-class C4Config(StrictModel):
-    """datatrove's C4QualityFilter (C4's line and document rules; it also removes failing lines)."""
+class C4Config(TextFilterConfig):
+    """datatrove's C4QualityFilter: C4's line rules and document rules. By default they only decide whether a page
+    is kept, and its text stays as extracted; with ``edit_text`` the failing lines and citation marks are also cut
+    out, as datatrove (and FineWeb) do, each cut recorded in ``extract/edits/c4.<rule>/``."""
 
     name: Literal["c4"]
+    edit_text: bool = Field(
+        False, description="also remove the lines that fail a line rule, and citation marks, from kept pages "
+        "(datatrove's and FineWeb's behaviour, which also removes article text: headings, lines that mention "
+        "cookies or JavaScript); every removal is recorded in extract/edits/")
     split_paragraph: bool = True
     remove_citations: bool = True
-    filter_no_terminal_punct: bool = True
+    filter_no_terminal_punct: bool = Field(
+        False, description="remove lines that do not end in terminal punctuation; off by default, as in FineWeb")
+    typographic_closers: bool = Field(
+        True, description="with filter_no_terminal_punct: lines ending in ” ’ » › ) ] also count as terminated "
+        "(false: C4's own list . ? ! \" ' only, as datatrove)")
     min_num_sentences: int = 5
     min_words_per_line: int = 3
     max_word_length: int = 1000
@@ -94,8 +137,15 @@ class C4Config(StrictModel):
     filter_curly_bracket: bool = True
     filter_policy: bool = True
 
+    @model_validator(mode="after")
+    def _typographic_needs_curate(self) -> C4Config:
+        if self.implementation == "datatrove" and self.filter_no_terminal_punct and self.typographic_closers:
+            raise ValueError("datatrove's C4QualityFilter has no typographic_closers: set typographic_closers: false "
+                             "(C4's own punctuation list) or implementation: curate")
+        return self
 
-class FineWebConfig(StrictModel):
+
+class FineWebConfig(TextFilterConfig):
     """datatrove's FineWebQualityFilter (FineWeb's line-punctuation, short-line and duplicate-character rules)."""
 
     name: Literal["fineweb"]
@@ -116,7 +166,8 @@ FILTER_NAMES = ("url", "gopher_repetition", "gopher_quality", "c4", "fineweb")
 
 
 def default_filters() -> list:
-    """FineWeb's order: URL, then Gopher repetition and quality, C4, FineWeb; all with datatrove's defaults."""
+    """FineWeb's order and settings: URL, then Gopher repetition and quality, C4 (without its terminal-punctuation
+    rule), FineWeb; otherwise datatrove's default thresholds."""
     return [
         UrlFilterConfig(name="url"),
         GopherRepetitionConfig(name="gopher_repetition"),
@@ -132,7 +183,10 @@ class ExtractConfig(StrictModel):
     content: Literal["auto", "html", "text"] = Field(
         "auto", description="auto: HTML for WARC responses and HTML files, text for WET and JSONL/Parquet documents"
     )
+    extractor: Literal["trafilatura", "resiliparse"] = Field(
+        "trafilatura", description="main-text extractor; resiliparse is several times faster, less precise")
     trafilatura: TrafilaturaConfig = Field(default_factory=TrafilaturaConfig)
+    resiliparse: ResiliparseConfig = Field(default_factory=ResiliparseConfig)
     language: LanguageIdConfig | None = Field(default_factory=LanguageIdConfig, description="null turns LID off")
     filters: list[FilterConfig] = Field(
         default_factory=default_filters,
@@ -150,10 +204,19 @@ def _filters(text: str) -> list[dict]:
     return [] if text.strip() == "none" else [{"name": x.strip()} for x in text.split(",") if x.strip()]
 
 
+def finish_block(block: dict) -> dict:
+    """``--timeout`` is the time limit of the extractor the command runs (``--extractor``, trafilatura by default)."""
+    extractor = block.get("extractor", "trafilatura")
+    if "timeout_s" in block and extractor in ExtractConfig.model_fields:  # else the config check names the extractors
+        block.setdefault(extractor, {})["timeout_s"] = block.pop("timeout_s")
+    return block
+
+
 STAGE = StageSpec(
     "extract", ExtractConfig, plan="curate.extract.stage:plan", consumes=None,
-    help="Extract main text from crawl files (trafilatura), identify the language, apply heuristic filters.\n\nKept "
-    "documents go to OUTPUT/extract/, dropped ones to OUTPUT/extract/rejected/<reason>/.",
+    help="Extract main text from crawl files (trafilatura or Resiliparse), identify the language, apply heuristic "
+    "filters.\n\nKept documents go to OUTPUT/extract/, dropped ones to OUTPUT/extract/rejected/<reason>/, what the "
+    "filters removed from the text of kept ones to OUTPUT/extract/edits/<rule>/.",
     options=(
         Opt("language.languages", ("--languages",), parse=_languages,
             help="keep only these languages, comma-separated ISO 639-1 codes; 'all' keeps every language"),
@@ -161,6 +224,8 @@ STAGE = StageSpec(
         Opt("filters", parse=_filters, help="heuristic filters, comma-separated, in order "
             f"({', '.join(FILTER_NAMES)}); "
             "'none' for extraction and language ID only (default: all)"),
-        Opt("trafilatura.timeout_s", ("--timeout",)),
+        Opt("timeout_s", ("--timeout",), help="per-page time limit of the extractor, seconds; a slower page is "
+            f"dropped (extract_timeout) (default: {TrafilaturaConfig.model_fields['timeout_s'].default})"),
     ),
+    finish_block="curate.extract.config:finish_block",
 )

@@ -1,4 +1,5 @@
-"""Plan of the extract stage: read → count → URL filter → trafilatura → language ID → text filters → keep."""
+"""Plan of the extract stage: read → count → URL filter → trafilatura (or Resiliparse) → language ID → text filters
+→ keep. Lines the text filters remove from kept pages go to ``extract/edits/<rule>/``."""
 
 from __future__ import annotations
 
@@ -18,10 +19,10 @@ def plan(cfg: ExtractConfig, ctx: StageContext) -> StagePlan:
     lid = cfg.language
     if lid is not None and lid.model is not None and not location(lid.model).is_file():
         raise ConfigError(f"extract.language.model: fastText LID model file not found: {lid.model}")
-    # the URL filter needs only the URL: it runs before extraction, so blocked pages cost no trafilatura call
+    # the URL filter needs only the URL: it runs before extraction, so blocked pages cost no extractor call
     url_filters = [f for f in cfg.filters if f.name == "url"]
     text_filters = [f for f in cfg.filters if f.name != "url"]
-    steps = [*build_filters(url_filters), ExtractText(cfg.trafilatura, cfg.content, cfg.min_text_chars)]
+    steps = [*build_filters(url_filters), ExtractText(getattr(cfg, cfg.extractor), cfg.content, cfg.min_text_chars)]
     if cfg.language is not None:
         steps.append(LanguageId(cfg.language))
     steps.extend(build_filters(text_filters))

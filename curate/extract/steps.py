@@ -11,7 +11,7 @@ from functools import partial
 from datatrove.data import Document, DocumentsPipeline
 
 from curate.accounting import DropFilter
-from curate.extract.config import LanguageIdConfig, TrafilaturaConfig
+from curate.extract.config import LanguageIdConfig, ResiliparseConfig, TrafilaturaConfig
 
 
 def _trafilatura_extract(html: str, options: dict) -> str:
@@ -20,30 +20,40 @@ def _trafilatura_extract(html: str, options: dict) -> str:
     return trafilatura.extract(html, **options) or ""
 
 
-def _sandboxed_extract(html: str, options: dict) -> str | Exception:
-    """Runs in the sandbox child: an exception is returned (the parent re-raises it) instead of killing the child."""
+def _resiliparse_extract(html: str, options: dict) -> str:
+    from resiliparse.extract.html2text import extract_plain_text
+
+    return extract_plain_text(html, **options)
+
+
+EXTRACTORS = {"trafilatura": _trafilatura_extract, "resiliparse": _resiliparse_extract}
+
+
+def _sandboxed_extract(html: str, extractor: str, options: dict) -> str | Exception:
+    """Runs in the sandbox child: an exception is returned (the parent re-raises it) instead of killing the child.
+    The extractor is looked up by name here, so a test can replace it in the module."""
     try:
-        return _trafilatura_extract(html, options)
+        return EXTRACTORS[extractor](html, options)
     except Exception as err:
         return err
 
 
 class ExtractText(DropFilter):
-    """Replaces each HTML page's text by its main text, extracted with trafilatura in a sandboxed child process.
+    """Replaces each HTML page's text by its main text, extracted with trafilatura (or Resiliparse) in a sandboxed
+    child process.
 
     The sandbox (datatrove's ``ExtractorSandbox``) enforces the per-page timeout: a page that takes longer kills the
     child, is dropped as ``extract_timeout``, and the next page gets a fresh child. Documents that are already text
     (WET conversion records, JSONL/Parquet input, or ``content: text``) pass through unchanged.
     Drop reasons: ``extract_timeout``, ``extract_crash`` (the child died, e.g. out of memory), ``extract_error``
-    (trafilatura raised), ``empty_text`` (nothing, or less than ``min_text_chars``, was extracted).
+    (the extractor raised), ``empty_text`` (nothing, or less than ``min_text_chars``, was extracted).
     """
 
-    name = "📝 trafilatura"
-    _requires_dependencies = ["trafilatura"]
-
-    def __init__(self, options: TrafilaturaConfig, content: str, min_text_chars: int):
+    def __init__(self, options: TrafilaturaConfig | ResiliparseConfig, content: str, min_text_chars: int):
+        self.extractor = "resiliparse" if isinstance(options, ResiliparseConfig) else "trafilatura"
+        self.name = f"📝 {self.extractor}"  # before PipelineStep.__init__, which names the stats after it
         super().__init__()
-        self.options = options.model_dump(exclude={"timeout_s"})
+        self.options = options.options()
         self.timeout_s = options.timeout_s
         self.content = content
         self.min_text_chars = min_text_chars
@@ -57,7 +67,7 @@ class ExtractText(DropFilter):
     def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
         from datatrove.pipeline.extractors.base import ExtractorSandbox
 
-        self._extract = partial(_sandboxed_extract, options=self.options)
+        self._extract = partial(_sandboxed_extract, extractor=self.extractor, options=self.options)
         with ExtractorSandbox(timeout=self.timeout_s, warmup_text="") as sandbox:
             self._sandbox = sandbox
             try:
@@ -73,7 +83,7 @@ class ExtractText(DropFilter):
                 return False, "extract_timeout"
             except EOFError:
                 return False, "extract_crash"
-            except Exception as err:  # trafilatura raised inside the child: drop the page, keep the cause
+            except Exception as err:  # the extractor raised inside the child: drop the page, keep the cause
                 doc.metadata["extract_error"] = f"{type(err).__name__}: {err}"[:300]
                 return False, "extract_error"
             doc.metadata.pop("content_kind", None)

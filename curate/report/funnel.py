@@ -1,8 +1,10 @@
-"""The funnel: per stage, documents and bytes in, kept, and dropped per reason.
+"""The funnel: per stage, documents and bytes in, kept, dropped per reason, and text edits per rule.
 
 It is computed from datatrove's per-task stats files (``logs/<group>/stats/<rank>.json``), summing the ``funnel_*``
 counters that :mod:`curate.accounting` records, so it works the same for local, Slurm and Ray runs and never
-re-reads the data. Written to ``<out>/report/funnel.json`` and printed as a table.
+re-reads the data. Written to ``<out>/report/funnel.json`` and printed as a table. A stage's ``edits`` maps each
+rule that removed text from documents the stage kept to ``{"docs", "lines", "chars"}`` (empty when nothing was
+edited; the removed lines themselves are in ``<out>/<stage>/edits/<rule>/``).
 """
 
 from __future__ import annotations
@@ -14,6 +16,9 @@ from pathlib import Path
 from curate.accounting import (
     STAT_DROPPED,
     STAT_DROPPED_BYTES,
+    STAT_EDIT_CHARS,
+    STAT_EDIT_DOCS,
+    STAT_EDIT_LINES,
     STAT_IN,
     STAT_IN_BYTES,
     STAT_KEPT,
@@ -30,6 +35,7 @@ class StageFunnel:
     kept_bytes: int = 0
     dropped: dict[str, int] = field(default_factory=dict)
     dropped_bytes: dict[str, int] = field(default_factory=dict)
+    edits: dict[str, dict[str, int]] = field(default_factory=dict)  # rule -> {"docs", "lines", "chars"}
     tasks_with_stats: int = 0
     extra: dict = field(default_factory=dict)  # a stage's own summary (dedup: its duplicates)
 
@@ -61,7 +67,15 @@ def stage_funnel(stage: str, log_dirs: list[Path]) -> StageFunnel:
     return f
 
 
+_EDIT_KEYS = ((STAT_EDIT_DOCS, "docs"), (STAT_EDIT_LINES, "lines"), (STAT_EDIT_CHARS, "chars"))
+
+
 def _add(f: StageFunnel, key: str, n: int) -> None:
+    for prefix, field_name in _EDIT_KEYS:
+        if key.startswith(prefix):
+            counts = f.edits.setdefault(key[len(prefix):], {"docs": 0, "lines": 0, "chars": 0})
+            counts[field_name] += n
+            return
     if key == STAT_IN:
         f.docs_in += n
     elif key == STAT_IN_BYTES:

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
+import subprocess
+import sys
 import time
 
 import pytest
+import yaml
 
 from curate.accounting import Rejects
-from curate.extract.config import TrafilaturaConfig
+from curate.extract.config import ResiliparseConfig, TrafilaturaConfig
 from curate.extract import steps as extract_steps
 from tests.helpers import kept, rejected, run_pipeline, write_jsonl
 
@@ -103,6 +107,32 @@ def test_empty_text_after_extraction(tmp_path):
     assert [d["id"] for d in kept(tmp_path / "out", "extract")] == ["article.html"]
 
 
+def test_resiliparse_extractor(tmp_path, shared_data):
+    """``extractor: resiliparse`` runs Resiliparse's ``extract_plain_text`` with the block's options on real pages,
+    in the same sandbox; ``--timeout`` sets the time limit of the extractor the command runs."""
+    from resiliparse.extract.html2text import extract_plain_text
+
+    folder = tmp_path / "site"
+    folder.mkdir()
+    pages = sorted((shared_data / "trafilatura-eval" / "html").glob("*.html.gz"))[:40:10]
+    for page in pages:
+        (folder / page.name.removesuffix(".gz")).write_bytes(gzip.decompress(page.read_bytes()))
+    (funnel,) = run_pipeline(config(tmp_path, [folder], {"extractor": "resiliparse", "language": None, "filters": []},
+                                    tasks=1))
+    docs = {d["id"]: d["text"] for d in kept(tmp_path / "out", "extract")}
+    assert funnel.kept == len(docs) == len(pages)
+    options = ResiliparseConfig().options()
+    for name, text in docs.items():
+        html = (folder / name).read_bytes().decode("utf-8", errors="replace")
+        assert text == extract_plain_text(html, **options), name
+    res = subprocess.run([sys.executable, "-m", "curate", "extract", str(folder), "-o", str(tmp_path / "o"),
+                          "--extractor", "resiliparse", "--timeout", "3", "--dry-run"], capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    block = yaml.safe_load(res.stdout.partition("# resolved config")[2].split("\n# ")[0])["extract"]
+    assert block["extractor"] == "resiliparse" and block["resiliparse"]["timeout_s"] == 3.0
+    assert block["trafilatura"]["timeout_s"] == TrafilaturaConfig().timeout_s
+
+
 @pytest.mark.parametrize(
     "name,text,url,expected",
     [
@@ -133,7 +163,7 @@ def run_step_in_process(tmp_path, docs, timeout_s=5.0):
 
 
 def test_timeout_crash_and_error_reasons(tmp_path, monkeypatch):
-    real = extract_steps._trafilatura_extract
+    real = extract_steps.EXTRACTORS["trafilatura"]
 
     def misbehaving(html, options):
         if "SLOW" in html:
@@ -144,7 +174,7 @@ def test_timeout_crash_and_error_reasons(tmp_path, monkeypatch):
             raise RuntimeError("parser exploded")
         return real(html, options)
 
-    monkeypatch.setattr(extract_steps, "_trafilatura_extract", misbehaving)
+    monkeypatch.setitem(extract_steps.EXTRACTORS, "trafilatura", misbehaving)
     pages = {f"p{i}": f"<html><body><p>{marker} {ENGLISH}</p></body></html>"
              for i, marker in enumerate(["ok", "SLOW", "ok", "CRASH", "RAISE", "ok"])}
     passed = run_step_in_process(tmp_path, pages, timeout_s=2.0)
