@@ -28,7 +28,7 @@ def summary_lines(view) -> list[str]:
 
 
 def report(
-    output: Annotated[Path, typer.Argument(help="the output folder of a `curate run` (finished or not)")],
+    output: Annotated[str, typer.Argument(help="the output folder of a `curate run` (finished or not), or its URL")],
     config: Annotated[Optional[Path], typer.Option(
         "--config", "-c", help="the run's YAML config, to record its resolved settings on the page (a run records "
                                "them itself when it starts)")] = None,
@@ -39,11 +39,12 @@ def report(
     from curate.report.page.collect import collect
     from curate.report.page.render import write_page
     from curate.report.page.settings import write_settings
+    from curate.storage import is_url, location
 
     if config is not None:
         # the run's own output folder, as `curate run CONFIG -o OUT` resolves it
-        cfg = load_config(config, {"output": str(output.resolve())})
-        write_settings(output, cfg.model_dump(mode="json"))
-    view = collect(output)
+        cfg = load_config(config, {"output": output if is_url(output) else str(Path(output).resolve())})
+        write_settings(location(output), cfg.model_dump(mode="json"))
+    view = collect(location(output))
     typer.echo("\n".join(summary_lines(view)))
     typer.echo(f"run report written to {write_page(view)}")

@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from curate.status import GroupStatus, run_status
+from curate.storage import location
 
 
 def status(
-    output: Annotated[Path, typer.Argument(help="the output folder of a `curate run`")],
+    output: Annotated[str, typer.Argument(help="the output folder of a `curate run`, or its URL")],
     as_json: Annotated[bool, typer.Option("--json", help="print the status as JSON")] = False,
 ) -> None:
     """Per stage and step: tasks done, running, pending and failed, with the log file of each failed task."""
-    record, statuses, queue_ok = run_status(output)
+    record, statuses, queue_ok = run_status(location(output))
     if as_json:
         groups = [asdict(s) | {"state": s.state} for s in statuses]
         typer.echo(json.dumps({"run": record, "queue_read": queue_ok, "groups": groups}, indent=2))
