@@ -43,8 +43,10 @@ def questions(tmp_path) -> Path:
 
 
 def _score(out: Path, inputs: Path, classifier: str) -> list[dict]:
+    # one worker: the tasks run in this process, which sees the session's AWS environment; a pool's workers come from
+    # datatrove's forkserver, which keeps the environment of the moment an earlier test of the session started it
     run_pipeline({"output": str(out), "input": {"paths": [str(inputs)], "format": "jsonl"},
-                  "executor": {"kind": "local", "tasks": 2}, "score": {"classifiers": [classifier]}})
+                  "executor": {"kind": "local", "tasks": 2, "workers": 1}, "score": {"classifiers": [classifier]}})
     return sorted(kept(out, "score"), key=lambda d: d["id"])
 
 
@@ -108,7 +110,8 @@ def test_remote_mixture_source_folder_counts_its_documents(tmp_path, bucket, que
     fs.put(str(questions), f"{name}/src/part/docs.jsonl")
     fs.put(str(questions), f"{name}/src/rejected/x/docs.jsonl")
     out = tmp_path / "out"
-    res = CliRunner().invoke(app, ["mixture", "-s", f"docs=s3://{name}/src:1.0", "--budget", "10K", "-o", str(out)])
+    args = ["mixture", "-s", f"docs=s3://{name}/src:1.0", "--budget", "10K", "-o", str(out)]
+    res = CliRunner().invoke(app, [*args, "-w", "1"])  # one worker: see _score
     assert res.exit_code == 0, res.output
     manifest = yaml.safe_load((out / "manifest.yaml").read_text())
     assert manifest["sources"]["docs"]["documents"] == 12
