@@ -111,6 +111,10 @@ class CutProxy:
                 pass
 
     def cut(self) -> None:
+        try:  # wakes the thread blocked in accept(); a bare close() may leave the kernel's socket listening, and
+            self._listener.shutdown(socket.SHUT_RDWR)  # new connections would then hang instead of being refused
+        except OSError:
+            pass
         self._listener.close()
         with self._lock:
             conns, self._conns = self._conns, []
