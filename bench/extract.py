@@ -1,6 +1,6 @@
 """Benchmark of the extract stage: the quality of the text it keeps and its speed, beside its anchors, in one run.
 
-    .venv/bin/python bench/extract.py [--data ../shared/data] [--pages N] [--rounds 3] [--skip-quality]
+    .venv/bin/python bench/extract.py [--data ../shared/data] [--pages N] [--rounds 2] [--skip-quality]
 
 1. Quality, on trafilatura's 990-page evaluation set, scored as trafilatura's own evaluation scores (whitespace-
    normalised substring tests: each "with" snippet found is a true positive, missing a false negative; each
@@ -15,15 +15,17 @@
      the pages they kept. How many pages language ID and the filters dropped is printed beside it. The same with C4
      cutting the lines that fail its rules (``edit_text``), as FineWeb's C4 does, and as datatrove's default C4
      does (with its terminal-punctuation rule), to show what each removes.
-2. Speed, in pages per CPU-second on one core (CPU time of the process and its reaped children, the extraction
-   sandbox included: other load on a shared machine inflates it far less than wall time), over a WARC of the same
-   990 pages with their URLs, in one datatrove task each. Steady state: after an untimed warm-up of every run
-   (imports, spaCy, the language model: what a worker process pays once), each run is timed over the whole WARC and
-   over a WARC of its first ``--warmup`` pages, and the difference gives the CPU time per page without the task's
-   start-up (datatrove's executor copies the pipeline for each task, so its URL filter reads its block lists, and
-   tldextract its suffix list, again in every task: seconds, paid once per task of tens of thousands of pages in
-   production; the start-up is printed on its own). Each run keeps its best of ``--rounds`` alternating rounds, so
-   a change in the machine's load hits all alike. Runs:
+2. Speed, in pages per CPU-second on one core, over a WARC of the same 990 pages with their URLs. Every run (each
+   a datatrove pipeline as one task, or a plain loop) works in its own thread, and they take the pages in turns:
+   every run processes page 1, then every run page 2, in the reverse order, and so on, one thread running at a time.
+   The speed of a shared machine drifts by a third from one second to the next; taken in turns, every run meets the
+   same drift on the same page, so the ratios hold where whole runs one after another did not. Each run's CPU is
+   its thread's own clock, plus its extraction sandbox (a child process, counted when it is reaped). After an
+   untimed warm-up of every run (imports, spaCy, the language model: what a worker process pays once), the figures
+   are the CPU from each run's second page to its end, over ``--rounds`` rounds. What a run spends up to the end of
+   its first page is printed on its own as its start-up: set-up, and what a pipeline loads lazily at its first page
+   (datatrove's URL filter reads its block lists in every task, curate's once per worker process, shared by the tasks
+   it runs; datatrove's filters each load a word tokenizer). Runs:
    - anchor: a plain ``trafilatura.extract`` loop over the raw bytes, same options;
    - curate extract with its defaults (English kept, then the five filters), and the same with Resiliparse;
    - "same work" pair: curate extract with the five filters on every page (no language ID; C4 cutting lines as
@@ -41,17 +43,24 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
+import gc
 import gzip
 import io
+import itertools
 import json
-import os
 import re
+import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections import deque
+from functools import partial
 from pathlib import Path
+
+from datatrove.data import DocumentsPipeline
+from datatrove.pipeline.base import PipelineStep
 
 REPO = Path(__file__).resolve().parents[1]
 PUBLISHED_F1 = 0.924  # trafilatura's documented F1 on this set (standard mode)
@@ -174,42 +183,133 @@ def build_warc(path: Path, pages: list[tuple[str, bytes]]) -> None:
                 warc_headers_dict={"WARC-Identified-Payload-Type": "text/html"}))
 
 
-def cpu_seconds() -> float:
-    """CPU time of this process and its reaped children (the extraction sandbox)."""
-    import resource
+class Turn(threading.Thread):
+    """One run of the speed comparison, in its own thread, taking the pages in turns with the others (see
+    :func:`lockstep`). ``body(wait)`` runs the whole run and calls ``wait()`` before it takes each page.
 
-    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+    CPU is counted on this thread's own clock, so the other runs, all blocked while it has its turn, add nothing.
+    ``startup`` is what the run spent before it asked for its second page: its set-up and its first page, which loads
+    what a pipeline loads lazily (tokenizers, the sandbox's child process); ``cpu`` is what it spent from then to its
+    end, on the other pages."""
+
+    def __init__(self, key: str, body):
+        super().__init__(name=key, daemon=True)
+        self.key, self.body = key, body
+        self.go, self.back = threading.Event(), threading.Event()
+        self.startup = self.cpu = self.children = 0.0
+        self.done, self.error, self._first, self._asked = False, None, None, 0
+
+    def wait(self) -> None:
+        """Ends this run's turn and waits for the next."""
+        self._asked += 1
+        if self._asked == 2:
+            self._first = time.thread_time()
+            self.startup = self._first - self._begin
+        self.back.set()
+        self.go.wait()
+        self.go.clear()
+
+    def run(self) -> None:
+        self._begin = time.thread_time()
+        try:
+            self.body(self.wait)
+        except BaseException as err:  # re-raised by lockstep()
+            self.error = err
+        finally:
+            self.cpu = time.thread_time() - (self._first if self._first is not None else self._begin)
+            self.done = True
+            self.back.set()
+
+    def take_turn(self) -> None:
+        """Let the run go on to its next page (or its end) and wait until it asks for the one after; the CPU of the
+        processes it reaped meanwhile (its extraction sandbox, at its end or after a timeout) is counted as its own."""
+        before = children_cpu()
+        self.back.clear()
+        self.go.set()
+        self.back.wait()
+        self.children += children_cpu() - before
 
 
-def timed(fn) -> float:
-    """CPU seconds of ``fn()``; datatrove's task logs (which it sends to the stderr of the moment) are silenced."""
-    with open(os.devnull, "w") as devnull, contextlib.redirect_stderr(devnull):
-        cpu = cpu_seconds()
-        fn()
-        return cpu_seconds() - cpu
+def children_cpu() -> float:
+    """CPU time of this process's reaped children."""
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return kids.ru_utime + kids.ru_stime
+
+
+def lockstep(turns: list[Turn]) -> None:
+    """Runs ``turns`` page by page: every run takes page 1 in turn, then every run page 2 (in the reverse order), and
+    so on, one thread running at a time. The machine's speed drifts by a third from one second to the next on a
+    shared host; taken this way, every run meets the same drift on the same page, so the ratios hold.
+
+    Python's cyclic garbage collector is off meanwhile (and so in the sandboxes forked meanwhile): with every run's
+    pipeline in one process, a full collection walks the objects of all of them, and its cost would be charged to
+    whichever run happened to trigger it."""
+    gc.collect()
+    gc.disable()
+    try:
+        for turn in turns:  # start-ups, one at a time
+            turn.start()
+            turn.back.wait()
+        for page in itertools.count():
+            live = [turn for turn in turns if not turn.done]
+            if not live:
+                break
+            for turn in live if page % 2 == 0 else live[::-1]:
+                turn.take_turn()
+    finally:
+        gc.enable()
+    for turn in turns:
+        turn.join()
+        if turn.error is not None:
+            raise turn.error
+
+
+class Gate(PipelineStep):
+    """Put right after a pipeline's reader: the run waits for its turn before it reads each page."""
+
+    name = "⏸ turns"
+
+    def __init__(self, wait):
+        super().__init__()
+        self.wait = wait
+
+    def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
+        pages = iter(data)
+        while True:
+            self.wait()
+            doc = next(pages, None)
+            if doc is None:
+                return
+            yield doc
+
+
+def pipe(steps: list) -> None:
+    """Runs a datatrove pipeline as datatrove's executor runs a task (each step's output piped into the next), without
+    the executor's task logs and stats files."""
+    data = None
+    for step in steps:
+        data = step(data, 0, 1)
+    deque(data, maxlen=0)
 
 
 def ours(tmp: Path, name: str, block: dict):
-    """A function of a WARC running the extract stage with ``block`` over it, in one in-process datatrove task."""
-    from datatrove.executor import LocalPipelineExecutor
-
+    """The body of a run of the extract stage with ``block`` over a WARC: the stage's pipeline as planned for one task,
+    its reader gated."""
     from curate.config import parse_config
     from curate.pipeline import plan_run
 
-    def run(warc: Path) -> None:
-        out = tmp / f"{name}-{time.monotonic_ns()}"
-        cfg = parse_config({"name": "bench", "output": str(out), "input": {"paths": [str(warc)]},
-                            "executor": {"tasks": 1}, "extract": block})
+    def body(warc: Path, wait) -> None:
+        cfg = parse_config({"name": "bench", "output": str(tmp / f"{name}-{time.monotonic_ns()}"),
+                            "input": {"paths": [str(warc)]}, "executor": {"tasks": 1}, "extract": block})
         (group,) = plan_run(cfg)[0].plan.groups
-        LocalPipelineExecutor(group.pipeline, tasks=1, workers=1, logging_dir=str(out / "logs")).run()
+        reader, *steps = group.pipeline
+        pipe([reader, Gate(wait), *steps])
 
-    return run
+    return body
 
 
 def datatrove_pipeline(tmp: Path, name: str, language_id: bool):
-    """A function of a WARC running datatrove's equivalent pipeline (see the module docstring) over it."""
-    from datatrove.executor import LocalPipelineExecutor
+    """The body of a run of datatrove's equivalent pipeline (see the module docstring) over a WARC."""
     from datatrove.pipeline import filters
     from datatrove.pipeline.extractors import Trafilatura
     from datatrove.pipeline.readers import WarcReader
@@ -219,28 +319,27 @@ def datatrove_pipeline(tmp: Path, name: str, language_id: bool):
     from curate.extract.config import LanguageIdConfig
     from curate.extract.steps import LanguageId
 
-    def run(warc: Path) -> None:
-        out = tmp / f"{name}-{time.monotonic_ns()}"
+    def body(warc: Path, wait) -> None:
         url = filters.URLFilter()
         url.tldextractor = TLDExtract(suffix_list_urls=())  # offline, as in curate
         extractor = Trafilatura(favour_precision=False, deduplicate=False, timeout=10.0, include_tables=True)
         lid = [LanguageId(LanguageIdConfig())] if language_id else []
-        steps = [WarcReader(str(warc.parent), glob_pattern=warc.name), url, extractor, *lid,
-                 filters.GopherRepetitionFilter(), filters.GopherQualityFilter(),
-                 filters.C4QualityFilter(filter_no_terminal_punct=False), filters.FineWebQualityFilter(),
-                 JsonlWriter(str(out / "kept"))]
-        LocalPipelineExecutor(steps, tasks=1, workers=1, logging_dir=str(out / "logs")).run()
+        pipe([WarcReader(str(warc.parent), glob_pattern=warc.name), Gate(wait), url, extractor, *lid,
+              filters.GopherRepetitionFilter(), filters.GopherQualityFilter(),
+              filters.C4QualityFilter(filter_no_terminal_punct=False), filters.FineWebQualityFilter(),
+              JsonlWriter(str(tmp / f"{name}-{time.monotonic_ns()}" / "kept"))])
 
-    return run
+    return body
 
 
 def plain_loop(extract):
-    """A function of a WARC running ``extract(raw bytes)`` over its pages, read beforehand (not timed)."""
-    def run(warc: Path) -> None:
+    """The body of a loop of ``extract(raw bytes)`` over a WARC's pages, read beforehand (not timed)."""
+    def body(warc: Path, wait) -> None:
         for raw in PAGES[warc]:
+            wait()
             extract(raw)
 
-    return run
+    return body
 
 
 def trafilatura_bytes(raw: bytes) -> str:
@@ -264,6 +363,9 @@ PAGES: dict[Path, list[bytes]] = {}  # WARC -> its pages' bytes, for the plain l
 
 
 def speed(tmp: Path, pages: list[tuple[str, bytes]], warmup: int, rounds: int) -> None:
+    from loguru import logger
+
+    logger.remove()  # the pipelines' own logs (sandbox start and stop, reader progress) would drown the figures
     warc, warm = tmp / "speed" / "pages.warc.gz", tmp / "warm" / "pages.warc.gz"
     for path, subset in [(warc, pages), (warm, pages[:warmup])]:
         path.parent.mkdir()
@@ -279,24 +381,29 @@ def speed(tmp: Path, pages: list[tuple[str, bytes]], warmup: int, rounds: int) -
         "resiliparse": ("curate extract --extractor resiliparse", ours(tmp, "rp", {"extractor": "resiliparse"})),
         "rp_anchor": ("plain Resiliparse loop", plain_loop(resiliparse_bytes)),
     }
-    for _, run in runs.values():  # imports, spaCy, models: what a worker process pays once
-        timed(lambda: run(warm))
-    best: dict[str, tuple[float, float]] = {}
-    for _ in range(rounds):  # alternate the runs, keep each one's best: a change in load hits all alike
-        for key, (_, run) in runs.items():
-            small, full = timed(lambda: run(warm)), timed(lambda: run(warc))
-            per_page = (full - small) / (len(pages) - warmup)  # the task's start-up cancels out
-            if key not in best or per_page < best[key][0]:
-                best[key] = (per_page, small - warmup * per_page)
-    report_speed({key: label for key, (label, _) in runs.items()}, best, len(pages), rounds)
+
+    def turns(folder: Path) -> list[Turn]:
+        return [Turn(key, partial(body, folder)) for key, (_, body) in runs.items()]
+
+    lockstep(turns(warm))  # imports, spaCy, models: what a worker process pays once
+    totals = {key: [0.0, 0.0] for key in runs}  # CPU seconds over all rounds: steady, start-up
+    for _ in range(rounds):
+        done = turns(warc)
+        lockstep(done)
+        for turn in done:
+            totals[turn.key][0] += turn.cpu + turn.children
+            totals[turn.key][1] += turn.startup
+    timed = rounds * (len(pages) - 1)  # pages after each run's first
+    figures = {key: (steady / timed, startup / rounds) for key, (steady, startup) in totals.items()}
+    report_speed({key: label for key, (label, _) in runs.items()}, figures, len(pages), rounds)
 
 
-def report_speed(labels: dict[str, str], best: dict[str, tuple[float, float]], n: int, rounds: int) -> None:
-    rate = {key: 1 / per_page for key, (per_page, _) in best.items()}
-    print(f"\n== speed: pages per CPU-second on one core, {n} pages in one WARC, steady state, best of {rounds} "
-          f"alternating rounds; and each task's start-up, paid once per task ==")
+def report_speed(labels: dict[str, str], figures: dict[str, tuple[float, float]], n: int, rounds: int) -> None:
+    rate = {key: 1 / per_page for key, (per_page, _) in figures.items()}
+    print(f"\n== speed: pages per CPU-second on one core, {n} pages in one WARC taken in turns by every run, "
+          f"{rounds} round(s); and each run's start-up ==")
     for key, label in labels.items():
-        print(f"{label:48} {rate[key]:7.1f}   start-up {best[key][1]:5.1f} CPU-s")
+        print(f"{label:48} {rate[key]:7.1f}   start-up {figures[key][1]:5.1f} CPU-s")
     print("\nratios (same run):")
     checks = [("curate defaults / plain trafilatura loop", "defaults", "anchor", 0.85),
               ("curate, 5 filters on every page / datatrove's pipeline, same work", "all", "dt_all", 1.5),
@@ -313,8 +420,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
     parser.add_argument("--pages", type=int, default=None, help="use only the first N pages (default: all 990)")
-    parser.add_argument("--warmup", type=int, default=20, help="pages of the warm-up run and of the short timed run")
-    parser.add_argument("--rounds", type=int, default=3, help="timed rounds; each figure is its best round")
+    parser.add_argument("--warmup", type=int, default=20, help="pages of the untimed warm-up")
+    parser.add_argument("--rounds", type=int, default=2, help="timed rounds over every page; the figures sum them")
     parser.add_argument("--skip-quality", action="store_true", help="speed only")
     args = parser.parse_args()
     folder = args.data / "trafilatura-eval"

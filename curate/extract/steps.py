@@ -6,6 +6,7 @@ Both are :class:`~curate.accounting.DropFilter` s, so every page they cannot use
 
 from __future__ import annotations
 
+import gc
 from functools import partial
 
 from datatrove.data import Document, DocumentsPipeline
@@ -26,12 +27,23 @@ def _resiliparse_extract(html: str, options: dict) -> str:
     return extract_plain_text(html, **options)
 
 
+_FROZEN = False  # in the sandbox child: the objects inherited at the fork are frozen (see below)
+
 EXTRACTORS = {"trafilatura": _trafilatura_extract, "resiliparse": _resiliparse_extract}
 
 
 def _sandboxed_extract(html: str, extractor: str, options: dict) -> str | Exception:
     """Runs in the sandbox child: an exception is returned (the parent re-raises it) instead of killing the child.
-    The extractor is looked up by name here, so a test can replace it in the module."""
+    The extractor is looked up by name here, so a test can replace it in the module.
+
+    At the child's first call (the sandbox's warm-up), every object inherited from the parent at the fork is moved
+    out of reach of the garbage collector (``gc.freeze``): the parent holds the URL filter's block lists, spaCy's
+    vocabulary and the language model, which the child never frees, and each full collection in the child would
+    walk them all again (and copy the memory pages it touches, which the fork shared)."""
+    global _FROZEN
+    if not _FROZEN:
+        gc.freeze()
+        _FROZEN = True
     try:
         return EXTRACTORS[extractor](html, options)
     except Exception as err:
