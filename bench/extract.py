@@ -365,7 +365,7 @@ PAGES: dict[Path, list[bytes]] = {}  # WARC -> its pages' bytes, for the plain l
 def speed(tmp: Path, pages: list[tuple[str, bytes]], warmup: int, rounds: int) -> None:
     from loguru import logger
 
-    logger.remove()  # the pipelines' own logs (sandbox start and stop, reader progress) would drown the figures
+    logger.disable("")  # the pipelines' own logs (sandbox start and stop, reader progress) would drown the figures
     warc, warm = tmp / "speed" / "pages.warc.gz", tmp / "warm" / "pages.warc.gz"
     for path, subset in [(warc, pages), (warm, pages[:warmup])]:
         path.parent.mkdir()

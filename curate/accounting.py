@@ -49,8 +49,12 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9_.\-]+")
 
 
 def text_bytes(doc: Document) -> int:
-    """UTF-8 size of a document's text (what the funnel reports as bytes)."""
-    return len(doc.text.encode("utf-8", errors="replace")) if doc.text else 0
+    """UTF-8 size of a document's text (what the funnel reports as bytes). An ASCII text's size is its length,
+    known without encoding it (``str.isascii`` reads a flag): pages are hundreds of kilobytes of HTML."""
+    text = doc.text
+    if not text:
+        return 0
+    return len(text) if text.isascii() else len(text.encode("utf-8", errors="replace"))
 
 
 def safe_reason(reason: str) -> str:
@@ -168,9 +172,10 @@ class CountIn(PipelineStep):
         docs = size = 0
         last = time.monotonic()
         for doc in data:
-            docs, size = docs + 1, size + text_bytes(doc)
+            n_bytes = text_bytes(doc)
+            docs, size = docs + 1, size + n_bytes
             self.stat_update(STAT_IN)
-            self.stat_update(STAT_IN_BYTES, value=text_bytes(doc))
+            self.stat_update(STAT_IN_BYTES, value=n_bytes)
             if self.progress_dir and time.monotonic() - last >= self.every_s:
                 self._write_progress(rank, docs, size)
                 last = time.monotonic()

@@ -84,7 +84,7 @@ class VectorLangId(LanguageIdentifier):
         found = self.features(text)
         if found is not None:
             keys, counts = found
-            return np.log1p(counts.astype(np.float32)) @ self._walk_table[keys] + self.nb_pc
+            return np.log1p(counts.astype(np.float32)) @ np.take(self._walk_table, keys, axis=0) + self.nb_pc
         return np.full(len(self.nb_classes), 0.0 if self._norm_probs else RAW_FLOOR, dtype=np.float32)
 
 

@@ -223,3 +223,14 @@ def test_limit_counts_only_passed_documents(tmp_path, shared_data):
     docs, _, _, _ = read_all(tmp_path, [shared_data / "resiliparse-warc" / "warcfile.warc.gz"], limit=3)
     assert len(docs) == 3
     assert isinstance(docs[0], Document)
+
+
+def test_text_bytes_is_the_utf8_size_of_the_text():
+    from datatrove.data import Document
+
+    from curate.accounting import text_bytes
+
+    assert text_bytes(Document(text="plain ascii", id="a")) == 11
+    assert text_bytes(Document(text="héllo “quoted” 漢字", id="b")) == len("héllo “quoted” 漢字".encode())
+    assert text_bytes(Document(text="lone \ud800 surrogate", id="c")) == len("lone ? surrogate")
+    assert text_bytes(Document(text="", id="d")) == 0
