@@ -29,7 +29,7 @@ from datatrove.pipeline.filters.base_filter import BaseFilter, get_filter_result
 from datatrove.pipeline.writers.jsonl import JsonlWriter
 from datatrove.utils.batching import batched
 
-from curate.storage import location, write_json
+from curate.storage import can_flush, location, write_json
 
 STAT_IN = "funnel_in"
 STAT_IN_BYTES = "funnel_in_bytes"
@@ -85,9 +85,9 @@ class Rejects:
         self._writer.write(doc, rank)
 
     def close(self) -> None:
-        if self._writer is not None:
+        if self._writer is not None and can_flush():
             self._writer.close()
-            self._writer = None
+        self._writer = None
 
     def __getstate__(self):
         return {"folder": self.folder, "_writer": None}
@@ -137,9 +137,9 @@ class Edits:
         self._writer.write(Document(text="\n".join(edit.removed), id=doc.id, metadata=metadata), rank)
 
     def close(self) -> None:
-        if self._writer is not None:
+        if self._writer is not None and can_flush():
             self._writer.close()
-            self._writer = None
+        self._writer = None
 
     def __getstate__(self):
         return {"folder": self.folder, "stage": self.stage, "_writer": None}

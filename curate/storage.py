@@ -24,6 +24,7 @@ import hashlib
 import json
 import os
 import re
+import sys
 import tempfile
 from pathlib import Path
 
@@ -63,6 +64,14 @@ class StorageConfig(StrictModel):
                              "run: set AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (or AWS_PROFILE / storage.profile)")
         return value
 
+
+
+def can_flush() -> bool:
+    """False while the interpreter exits. A pipeline whose task failed can have its generators closed only then, by
+    the final garbage collection, and by that time fsspec's I/O thread is gone: flushing a remote (s3://...) file
+    would wait for it forever, and the process would never exit. A failed task's partial files are redone by the
+    re-run anyway (it has no completion marker)."""
+    return not sys.is_finalizing()
 
 def _secret_keys(value, prefix: str = "") -> list[str]:
     if not isinstance(value, dict):

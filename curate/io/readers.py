@@ -29,7 +29,7 @@ from datatrove.pipeline.base import PipelineStep
 from curate.accounting import STAT_IN, STAT_IN_BYTES, Rejects, text_bytes
 from curate.io.formats import detect_format
 from curate.io.sources import SOURCES, Item, SourceOptions
-from curate.storage import is_url, list_files, open_file
+from curate.storage import can_flush, is_url, list_files, open_file
 
 
 def list_input_files(paths: list[str], glob: str | None = None) -> list[tuple[str, str]]:
@@ -187,7 +187,7 @@ class _ProblemLog:
         self._fh.write(json.dumps(problem, ensure_ascii=False) + "\n")
 
     def close(self) -> None:
-        if self._fh is not None:
+        if self._fh is not None and can_flush():
             self._fh.close()
 
 
