@@ -56,12 +56,17 @@ def _total(value) -> int:
 
 
 def stage_funnel(stage: str, log_dirs: list[Path]) -> StageFunnel:
-    """Sum the funnel counters of every task in ``log_dirs`` (the stage's accounted step group)."""
+    """Sum the funnel counters of every task in ``log_dirs`` (the stage's accounted step group). A stats file that
+    is not whole JSON (its task was killed while writing it, so it has no completion marker either) is left out."""
     f = StageFunnel(stage)
     for log_dir in log_dirs:
         for stats_file in sorted((log_dir / "stats").glob("*.json")):
+            try:
+                steps = json.loads(stats_file.read_text())
+            except ValueError:
+                continue
             f.tasks_with_stats += 1
-            for step in json.loads(stats_file.read_text()):
+            for step in steps:
                 for key, value in (step.get("stats") or {}).items():
                     _add(f, key, _total(value))
     return f
