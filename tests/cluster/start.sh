@@ -2,7 +2,8 @@
 # Start a single-node Slurm cluster (munged + slurmctld + slurmd) on this host, without systemd, for curate's
 # Slurm tests (the session fixture in tests/cluster/fixture.py runs it; it also runs by hand: `sudo bash start.sh`).
 # Idempotent: installs Debian packages if missing, (re)writes /etc/slurm/slurm.conf, starts only the
-# daemons that are not already running from a previous start.sh, waits until the node is idle.
+# daemons that are not already running from a previous start.sh (a fresh slurmctld forgets the jobs a dead one
+# left in its saved state), waits until the node is idle.
 # PIDs of the daemons it starts are written to $CURATE_SLURM_STATE_DIR/*.pid for stop.sh.
 # Env: CURATE_SLURM_PARTITION (debug), CURATE_SLURM_TIMEOUT (60 s), CURATE_SLURM_STATE_DIR (/run/curate-slurm),
 #      CURATE_SLURM_MEM_PCT (95 = % of `slurmd -C` RealMemory to advertise). Must run as root.
@@ -93,7 +94,10 @@ if ours_alive slurmctld /usr/sbin/slurmctld; then
   if [ "$CONF_CHANGED" = 1 ]; then scontrol reconfigure || true; fi
 else
   if scontrol ping 2>/dev/null | grep -q UP; then die "a slurmctld not started by this script is running"; fi
-  launch slurmctld /usr/sbin/slurmctld /usr/sbin/slurmctld -D -i
+  # -c: start from a clean slate. Jobs in the saved state belong to a controller that died without stop.sh (a
+  # killed test session); recovered, Slurm requeues them or keeps the node allocated for them, and the node is
+  # not idle in time. No job can still be running for us: our slurmctld was not alive to schedule it.
+  launch slurmctld /usr/sbin/slurmctld /usr/sbin/slurmctld -D -i -c
 fi
 wait_for "slurmctld" sh -c 'scontrol ping | grep -q UP'
 
