@@ -62,17 +62,40 @@ def safe_reason(reason: str) -> str:
     return _UNSAFE.sub("_", reason).strip("._") or "unspecified"
 
 
-class Rejects:
-    """Writes dropped documents of one stage, one file per (reason, rank).
+class _LazyWriter:
+    """A stage-wide sink of documents: a datatrove ``JsonlWriter`` under ``folder``, named by ``filename`` (a
+    template over the written document's metadata and ``${rank}``), opened on the worker at the first write.
 
     One instance is shared by all steps of a stage's pipeline: datatrove pickles the pipeline as one object, so the
-    sharing survives the trip to a worker or a Slurm node, and two steps never open the same file twice.
-    The writer opens lazily on the worker and is closed by the stage's :class:`KeepWriter` at the end of the task.
+    sharing survives the trip to a worker or a Slurm node, and two steps never open the same file twice. The stage's
+    :class:`KeepWriter` closes it at the end of the task.
     """
+
+    filename: str
 
     def __init__(self, folder: str):
         self.folder = str(folder)
         self._writer: JsonlWriter | None = None
+
+    def _write(self, doc: Document, rank: int) -> None:
+        if self._writer is None:
+            self._writer = JsonlWriter(self.folder, output_filename=self.filename)
+        self._writer.write(doc, rank)
+
+    def close(self) -> None:
+        """Close the open files; skipped while the interpreter exits (see :func:`curate.storage.can_flush`)."""
+        if self._writer is not None and can_flush():
+            self._writer.close()
+        self._writer = None
+
+    def __getstate__(self):
+        return {**self.__dict__, "_writer": None}
+
+
+class Rejects(_LazyWriter):
+    """Writes dropped documents of one stage, one file per (reason, rank): ``<folder>/<reason>/<rank>.jsonl.gz``."""
+
+    filename = "${filter_reason}/${rank}.jsonl.gz"
 
     def reject(self, step: PipelineStep, doc: Document, reason: str, rank: int) -> None:
         """Record ``doc`` as dropped by ``step`` for ``reason`` and write it out."""
@@ -80,17 +103,7 @@ class Rejects:
         doc.metadata[REASON_KEY] = reason
         step.stat_update(STAT_DROPPED + reason)
         step.stat_update(STAT_DROPPED_BYTES + reason, value=text_bytes(doc))
-        if self._writer is None:
-            self._writer = JsonlWriter(self.folder, output_filename="${filter_reason}/${rank}.jsonl.gz")
-        self._writer.write(doc, rank)
-
-    def close(self) -> None:
-        if self._writer is not None and can_flush():
-            self._writer.close()
-        self._writer = None
-
-    def __getstate__(self):
-        return {"folder": self.folder, "_writer": None}
+        self._write(doc, rank)
 
 
 @dataclass
@@ -109,19 +122,18 @@ class TextEdit:
         return cls(rule, lines, len(lines), sum(map(len, lines)))
 
 
-class Edits:
+class Edits(_LazyWriter):
     """Writes what the steps of one stage removed from the text of documents they kept, one file per (rule, rank):
     ``<folder>/<rule>/<rank>.jsonl.gz``. Each record is a datatrove document with the edited document's ``id``, the
     removed lines joined by ``"\\n"`` as ``text``, and ``metadata`` ``edit_rule``, ``lines_removed``, ``chars_removed``
     and ``curate_stage``. Each edit is also counted under ``funnel_edit_{docs,lines,chars}/<rule>``.
-
-    Shared by the steps of a stage and closed by its :class:`KeepWriter`, like :class:`Rejects`.
     """
 
+    filename = "${edit_rule}/${rank}.jsonl.gz"
+
     def __init__(self, folder: str, stage: str = ""):
-        self.folder = str(folder)
+        super().__init__(folder)
         self.stage = stage
-        self._writer: JsonlWriter | None = None
 
     def record(self, step: PipelineStep, doc: Document, edit: TextEdit, rank: int) -> None:
         """Count ``edit`` of ``doc`` (made by ``step``) and write the removed text out."""
@@ -132,17 +144,7 @@ class Edits:
         metadata = {EDIT_RULE_KEY: rule, "lines_removed": edit.lines, "chars_removed": edit.chars}
         if self.stage:
             metadata["curate_stage"] = self.stage
-        if self._writer is None:
-            self._writer = JsonlWriter(self.folder, output_filename="${edit_rule}/${rank}.jsonl.gz")
-        self._writer.write(Document(text="\n".join(edit.removed), id=doc.id, metadata=metadata), rank)
-
-    def close(self) -> None:
-        if self._writer is not None and can_flush():
-            self._writer.close()
-        self._writer = None
-
-    def __getstate__(self):
-        return {"folder": self.folder, "stage": self.stage, "_writer": None}
+        self._write(Document(text="\n".join(edit.removed), id=doc.id, metadata=metadata), rank)
 
 
 def removed_lines(rule: str, before: str, after: str) -> list[TextEdit]:
