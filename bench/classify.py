@@ -147,7 +147,7 @@ def ours(folder: Path, texts: list[str], device: str = "cpu", precision: str = "
     from curate.score.step import ClassifierScorer
 
     source = str(folder) if isinstance(folder, Path) else folder  # a folder of ours, or a published source
-    step = ClassifierScorer(None, [(source, None)], batch_size=256, device=device, precision=precision,
+    step = ClassifierScorer([(source, None)], batch_size=256, device=device, precision=precision,
                             threads=1)
     step.loaded  # noqa: B018 - load the model outside the timed part
 

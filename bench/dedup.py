@@ -190,16 +190,16 @@ def score(removed: set[int], truth: dict[tuple[int, int], float]) -> dict:
 
 
 def run_ours(input_dir: Path, out: Path) -> set[int]:
-    from datatrove.executor import LocalPipelineExecutor
+    """The dedup stage as `curate run` runs it, on the corpus as the run's input (one task)."""
+    from curate.config import parse_config
+    from curate.pipeline import execute, plan_run
 
-    from curate.config import ExecutorConfig
-    from curate.dedup.config import DedupConfig
-    from curate.dedup.stage import plan
-    from curate.stage import StageContext
-
-    ctx = StageContext(output=out, run_id="bench", executor=ExecutorConfig(tasks=1, workers=1), upstream=input_dir)
-    for g in plan(DedupConfig(num_perm=NUM_PERM, threshold=THRESHOLD), ctx).groups:
-        LocalPipelineExecutor(g.pipeline, tasks=g.tasks or 1, workers=1, logging_dir=str(out / "logs" / g.name)).run()
+    cfg = parse_config({
+        "name": "bench", "output": str(out), "executor": {"tasks": 1, "workers": 1},
+        "input": {"paths": [str(input_dir)], "format": "jsonl"},
+        "dedup": {"num_perm": NUM_PERM, "threshold": THRESHOLD},
+    })
+    execute(cfg, plan_run(cfg))
     return _ids(out.glob("dedup/rejected/*/*.jsonl.gz"))
 
 

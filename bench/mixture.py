@@ -17,7 +17,6 @@ Per-core figures divide by the cores used (``--workers``; the loop uses one). Lo
 from __future__ import annotations
 
 import argparse
-import contextlib
 import csv
 import gzip
 import json
@@ -91,26 +90,11 @@ def run_stage(corpus: Path, out: Path, cache: Path, args) -> tuple[int, float, f
                     "sources": {"bench": {"path": str(corpus), "weight": 1.0}}},
     })
     start = time.perf_counter()
-    execute(cfg, plan_run(cfg), echo=lambda *_: None)
+    execute(cfg, plan_run(cfg))
     seconds = time.perf_counter() - start
     step_s = sum(json.loads(f.read_text())[0]["time_stats"]["total"] for f in out.glob("logs/mixture-*/stats/*.json"))
     manifest = json.loads((out / "manifest.json").read_text())
     return manifest["sources"]["bench"]["unique_tokens"], seconds, step_s
-
-
-@contextlib.contextmanager
-def stderr_to(path: Path):
-    """Send the executor's logs (stderr, including its worker processes) to a file."""
-    sys.stderr.flush()
-    saved = os.dup(2)
-    with open(path, "a") as log:
-        os.dup2(log.fileno(), 2)
-        try:
-            yield
-        finally:
-            sys.stderr.flush()
-            os.dup2(saved, 2)
-            os.close(saved)
 
 
 def main() -> None:
@@ -123,6 +107,7 @@ def main() -> None:
                         help="tokenizer file (any supported kind) or shipped name")
     parser.add_argument("--repeat", type=int, default=2, help="measure each this many times, keep the best")
     args = parser.parse_args()
+    from curate.cli.console import stderr_to  # datatrove's logs to a file, as `curate run` does
 
     with tempfile.TemporaryDirectory(prefix="bench_mixture_") as tmp:
         tmp = Path(tmp)

@@ -91,7 +91,7 @@ def our_stage(url: str, pages_file: Path, work: Path, sampling: dict, concurrenc
                         "input": {"paths": [str(pages_file)], "format": "jsonl"},
                         "seeds": {"mine": False, "extraction": extraction}})
     start = time.perf_counter()
-    [funnel] = execute(cfg, plan_run(cfg), echo=lambda *_: None)
+    [funnel] = execute(cfg, plan_run(cfg))
     return funnel.kept, funnel.docs_in, time.perf_counter() - start
 
 

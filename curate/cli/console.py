@@ -117,12 +117,12 @@ class Console:
         if is_url(output):
             local = cache_root() / "console" / f"{os.getpid()}.log"
             try:
-                with self._redirect(local):
+                with stderr_to(local):
                     yield
             finally:
                 self._upload_log(local, location(output) / "logs" / "console.log")
             return
-        with self._redirect(Path(output) / "logs" / "console.log"):
+        with stderr_to(Path(output) / "logs" / "console.log"):
             yield
 
     @staticmethod
@@ -139,21 +139,21 @@ class Console:
             return
         local.unlink()
 
-    @staticmethod
-    @contextmanager
-    def _redirect(path: Path) -> Iterator[None]:
-        """File descriptor 2 appends to ``path`` for the duration."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        sys.stderr.flush()
-        saved = os.dup(2)
-        with open(path, "ab") as log:
-            os.dup2(log.fileno(), 2)
-            try:
-                yield
-            finally:
-                sys.stderr.flush()
-                os.dup2(saved, 2)
-                os.close(saved)
+@contextmanager
+def stderr_to(path: Path) -> Iterator[None]:
+    """File descriptor 2 appends to ``path`` for the duration: what this process and the subprocesses it starts
+    meanwhile write to stderr (datatrove's logs among them) goes to the file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with open(path, "ab") as log:
+        os.dup2(log.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
 
 
 def _figures(groups: list[GroupView], since: float) -> tuple[str, int, int | None]:
