@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 
 import httpx
+from rounds import alternate
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("CURATE_SHARED_DATA", ROOT.parent / "shared" / "data"))
@@ -88,6 +89,12 @@ def our_stage(url: str, pages_file: Path, work: Path, styles: list[str], samplin
     return tokens, seconds
 
 
+def report_round(r: int, results: dict[str, tuple[int, float]]) -> None:
+    rates = {side: tokens / seconds for side, (tokens, seconds) in results.items()}
+    print(f"round {r}: plain {rates['plain']:.1f} tok/s, ours {rates['ours']:.1f} tok/s, "
+          f"ratio {rates['ours'] / rates['plain']:.2f}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--pages", type=int, default=3)
@@ -118,16 +125,7 @@ def main() -> None:
             "plain": lambda: asyncio.run(plain_client(server.url, payloads, args.concurrency)),
             "ours": lambda: our_stage(server.url, pages_file, tmp / "out", styles, sampling, args.concurrency),
         }
-        totals = {"plain": [0, 0.0], "ours": [0, 0.0]}
-        for r in range(args.rounds):
-            rates = {}
-            for side in (["plain", "ours"] if r % 2 == 0 else ["ours", "plain"]):  # alternate who goes first
-                tok, sec = sides[side]()
-                totals[side][0] += tok
-                totals[side][1] += sec
-                rates[side] = tok / sec
-            print(f"round {r + 1}: plain {rates['plain']:.1f} tok/s, ours {rates['ours']:.1f} tok/s, "
-                  f"ratio {rates['ours'] / rates['plain']:.2f}")
+        totals = alternate(sides, args.rounds, report_round)
     shutil.rmtree(tmp, ignore_errors=True)
     plain = totals["plain"][0] / totals["plain"][1]
     ours = totals["ours"][0] / totals["ours"][1]

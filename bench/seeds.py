@@ -31,6 +31,7 @@ import time
 from pathlib import Path
 
 import httpx
+from rounds import alternate
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("CURATE_SHARED_DATA", ROOT.parent / "shared" / "data"))
@@ -95,6 +96,12 @@ def our_stage(url: str, pages_file: Path, work: Path, sampling: dict, concurrenc
     return funnel.kept, funnel.docs_in, time.perf_counter() - start
 
 
+def report_round(r: int, results: dict[str, tuple[int, int, float]]) -> None:
+    rates = {side: 60 * seeds / seconds for side, (seeds, _, seconds) in results.items()}
+    print(f"round {r}: plain {rates['plain']:.2f} seeds/min, ours {rates['ours']:.2f} seeds/min, "
+          f"ratio {rates['ours'] / rates['plain']:.2f}" if rates["plain"] else f"round {r}: no seeds")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--pages", type=int, default=4)
@@ -124,15 +131,7 @@ def main() -> None:
             "plain": lambda: asyncio.run(plain_client(server.url, payloads, passages, args.concurrency)),
             "ours": lambda: our_stage(server.url, pages_file, tmp / "out", sampling, args.concurrency),
         }
-        totals = {side: [0, 0, 0.0] for side in sides}
-        for r in range(args.rounds):
-            rates = {}
-            for side in (["plain", "ours"] if r % 2 == 0 else ["ours", "plain"]):  # alternate who goes first
-                seeds, pairs, sec = sides[side]()
-                totals[side] = [totals[side][0] + seeds, totals[side][1] + pairs, totals[side][2] + sec]
-                rates[side] = 60 * seeds / sec
-            print(f"round {r + 1}: plain {rates['plain']:.2f} seeds/min, ours {rates['ours']:.2f} seeds/min, "
-                  f"ratio {rates['ours'] / rates['plain']:.2f}" if rates["plain"] else f"round {r + 1}: no seeds")
+        totals = alternate(sides, args.rounds, report_round)
     shutil.rmtree(tmp, ignore_errors=True)
     load = os.getloadavg()[0]
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, load avg {load:.1f}; "
