@@ -190,16 +190,21 @@ def score(removed: set[int], truth: dict[tuple[int, int], float]) -> dict:
 
 
 def run_ours(input_dir: Path, out: Path) -> set[int]:
-    """The dedup stage as `curate run` runs it, on the corpus as the run's input (one task)."""
+    """The dedup stage as `curate run` plans it, on the corpus as the run's input; its step groups run one after the
+    other on datatrove's local executor, one worker (the run's report and funnel, which `curate run` adds, are left
+    out, as datatrove's side has none)."""
     from curate.config import parse_config
-    from curate.pipeline import execute, plan_run
+    from curate.executors import build_executor
+    from curate.pipeline import plan_run
 
     cfg = parse_config({
         "name": "bench", "output": str(out), "executor": {"tasks": 1, "workers": 1},
         "input": {"paths": [str(input_dir)], "format": "jsonl"},
         "dedup": {"num_perm": NUM_PERM, "threshold": THRESHOLD},
     })
-    execute(cfg, plan_run(cfg))
+    [stage] = plan_run(cfg)
+    for group in stage.plan.groups:
+        build_executor(cfg.executor, group, stage.ctx.logs_dir(group.name), "bench").run()
     return _ids(out.glob("dedup/rejected/*/*.jsonl.gz"))
 
 
