@@ -307,7 +307,9 @@ class KeepWriter(JsonlWriter):
     """Writes the documents a stage keeps to ``<folder>/<rank>.jsonl.gz`` and counts them.
 
     It stamps provenance into each document's metadata (``curate_stage``, ``curate_run``), and, as the last step of
-    the stage, closes the stage's :class:`Rejects` and :class:`Edits` once the task's input is exhausted.
+    the stage, closes the stage's :class:`Rejects` and :class:`Edits` once the task's input is exhausted. A document
+    whose text the stage's edits left empty is dropped as ``empty`` (the reason the input reader gives an empty
+    record): the next stage's reader, datatrove's ``JsonlReader``, would skip it without a trace.
     """
 
     name = "💾 keep"
@@ -324,6 +326,10 @@ class KeepWriter(JsonlWriter):
         try:
             with self:
                 for doc in data:
+                    if not doc.text:
+                        if self.rejects is not None:
+                            self.rejects.reject(self, doc, "empty", rank)
+                        continue
                     if self.stage:
                         doc.metadata["curate_stage"] = self.stage
                     if self.run_id:

@@ -12,7 +12,7 @@ from datatrove.data import Document
 from datatrove.pipeline.filters import LambdaFilter
 from rich.console import Console
 
-from curate.accounting import DatatroveFilter, Edits, Rejects
+from curate.accounting import DatatroveFilter, Edits, KeepWriter, Rejects
 from curate.cli.console import funnel_table
 from curate.config import parse_config
 from curate.errors import ConfigError
@@ -118,6 +118,27 @@ def test_a_text_change_no_rule_explains_is_a_line_diff(tmp_path):
     assert record["metadata"] == {"edit_rule": "cut.lines", "lines_removed": 1, "chars_removed": 3,
                                   "curate_stage": "s"}
     assert step.stats["funnel_edit_docs/cut.lines"].total == 1
+
+
+def test_a_kept_document_left_empty_by_edits_is_dropped_as_empty(tmp_path):
+    """A filter that keeps a document but edits all its text away: the stage drops it as ``empty``, with its edit
+    recorded, instead of writing an empty document the next stage's reader would skip without a trace."""
+    def cut_everything(doc: Document) -> bool:
+        doc.text = "" if doc.id == "emptied" else doc.text
+        return True
+
+    rejects, edits = Rejects(str(tmp_path / "rejected")), Edits(str(tmp_path / "edits"), stage="s")
+    step = DatatroveFilter(LambdaFilter(cut_everything), prefix="cut")
+    step.rejects, step.edits = rejects, edits
+    keep = KeepWriter(str(tmp_path / "kept"), rejects=rejects, edits=edits, stage="s")
+    docs = [Document(text="one\ntwo", id="emptied"), Document(text="three", id="whole")]
+    assert [d.id for d in keep.run(step.run(iter(docs)))] == ["whole"]
+    assert [d["id"] for d in read_jsonl_gz(tmp_path / "kept")] == ["whole"]
+    (dropped,) = read_jsonl_gz(tmp_path / "rejected" / "empty")
+    assert dropped["id"] == "emptied" and dropped["metadata"]["filter_reason"] == "empty"
+    (edit,) = read_jsonl_gz(tmp_path / "edits" / "cut.lines")
+    assert edit["id"] == "emptied" and edit["text"] == "one\ntwo"
+    assert keep.stats["funnel_dropped/empty"].total == 1 and keep.stats["funnel_kept"].total == 1
 
 
 @pytest.mark.parametrize("implementation", ["curate", "datatrove"])
