@@ -139,5 +139,6 @@ def main() -> None:
         print(f"mixture stage re-run, warm cache:     {warm_s:>10.2f} s wall  ({cold_s / warm_s:.1f}x faster than "
               f"counting, {loop_s / warm_s:.1f}x faster than the plain loop)")
 
+
 if __name__ == "__main__":
     main()

@@ -13,12 +13,10 @@ def alternate(sides: dict[str, Callable[[], tuple]], rounds: int,
     ``rounds`` times, the order reversed every other round. ``report(round, results)`` is called after each round
     with that round's tuples; returns every side's tuples summed element by element over the rounds."""
     names = list(sides)
-    totals = {name: None for name in names}
+    totals: dict[str, list] = {}
     for r in range(rounds):
-        results = {}
-        for name in names if r % 2 == 0 else names[::-1]:
-            results[name] = sides[name]()
-            totals[name] = list(results[name]) if totals[name] is None else [
-                a + b for a, b in zip(totals[name], results[name])]
+        results = {name: sides[name]() for name in (names if r % 2 == 0 else names[::-1])}
+        for name, result in results.items():
+            totals[name] = [a + b for a, b in zip(totals.get(name, [0] * len(result)), result)]
         report(r + 1, results)
     return totals

@@ -41,6 +41,7 @@ STAT_EDIT_DOCS = "funnel_edit_docs/"  # + rule
 STAT_EDIT_LINES = "funnel_edit_lines/"  # + rule
 STAT_EDIT_CHARS = "funnel_edit_chars/"  # + rule
 REASON_KEY = "filter_reason"
+EMPTY = "empty"  # the drop reason of a document without text (an empty record, or a kept text edited away)
 EDIT_RULE_KEY = "edit_rule"
 KEPT_FILENAME = "${rank}.jsonl.gz"
 KEPT_GLOB = "*.jsonl.gz"
@@ -328,7 +329,7 @@ class KeepWriter(JsonlWriter):
                 for doc in data:
                     if not doc.text:
                         if self.rejects is not None:
-                            self.rejects.reject(self, doc, "empty", rank)
+                            self.rejects.reject(self, doc, EMPTY, rank)
                         continue
                     if self.stage:
                         doc.metadata["curate_stage"] = self.stage

@@ -65,13 +65,13 @@ class StorageConfig(StrictModel):
         return value
 
 
-
 def can_flush() -> bool:
     """False while the interpreter exits. A pipeline whose task failed can have its generators closed only then, by
     the final garbage collection, and by that time fsspec's I/O thread is gone: flushing a remote (s3://...) file
     would wait for it forever, and the process would never exit. A failed task's partial files are redone by the
     re-run anyway (it has no completion marker)."""
     return not sys.is_finalizing()
+
 
 def _secret_keys(value, prefix: str = "") -> list[str]:
     if not isinstance(value, dict):

@@ -14,21 +14,23 @@ import sys
 
 import pytest
 
-# script, its arguments for a small run, the lines its output must hold
+# script, its arguments for a small run ({data}: ../shared/data, {work}: the test's scratch folder), the lines its
+# output must hold
 RUNS = {
     "mixture": (["--mb", "0.3", "--files", "2", "--repeat", "1"],
                 ["plain loop (anchor)", "counting step", "re-run, warm cache"]),
-    "dedup": (["--docs", "300", "--scaling", "300", "--no-200k", "--sig-docs", "100"],
+    "dedup": (["--docs", "300", "--scaling", "300", "--no-200k", "--sig-docs", "100", "--data", "{data}",
+               "--work", "{work}"],
               ["ours vs datatrove:", "ours vs datasketch:", "targets: recall"]),
-    "decontam": (["--per-cell", "5", "--rounds", "1"], ["all negatives", "plain 13-gram matcher"]),
-    "classify": (["--sections", "published,reasoning", "--docs", "32"],
+    "decontam": (["--per-cell", "5", "--rounds", "1", "--data", "{data}"],
+                 ["all negatives", "plain 13-gram matcher"]),
+    "classify": (["--sections", "published,reasoning", "--docs", "32", "--shared-data", "{data}", "--cache", "{work}"],
                  ["published fastText .bin", "published Hugging Face folder", "held-out source"]),
     "seeds_mining": ([], ["usable, self-contained questions"]),
     "seeds": (["--pages", "3", "--max-tokens", "48", "--rounds", "1"], ["curate seeds stage", "ratio ours / plain"]),
     "rewrite": (["--pages", "1", "--styles", "distill", "--max-tokens", "16", "--rounds", "1"],
                 ["curate rewrite stage", "ratio ours / plain"]),
 }
-DATA_OPTION = {"dedup": "--data", "decontam": "--data", "classify": "--shared-data"}
 LLM = {"seeds", "rewrite"}  # start their own llama.cpp server
 
 
@@ -36,10 +38,7 @@ LLM = {"seeds", "rewrite"}  # start their own llama.cpp server
 @pytest.mark.parametrize("script", [pytest.param(s, marks=[pytest.mark.llm] if s in LLM else []) for s in RUNS])
 def test_benchmark_script_runs_to_its_figures(script, repo_root, shared_data, tmp_path):
     args, expected = RUNS[script]
-    if script in DATA_OPTION:
-        args = [*args, DATA_OPTION[script], str(shared_data)]
-    if script in ("dedup", "classify"):  # their scratch (dedup) and embedding cache (classify) in the test's folder
-        args = [*args, "--work" if script == "dedup" else "--cache", str(tmp_path / "work")]
+    args = [a.format(data=shared_data, work=tmp_path / "work") for a in args]
     res = subprocess.run([sys.executable, str(repo_root / "bench" / f"{script}.py"), *args], cwd=repo_root,
                          capture_output=True, text=True, timeout=900)
     output = f"{res.stdout[-3000:]}\n{res.stderr[-5000:]}"

@@ -139,6 +139,7 @@ class Console:
             return
         local.unlink()
 
+
 @contextmanager
 def stderr_to(path: Path) -> Iterator[None]:
     """File descriptor 2 appends to ``path`` for the duration: what this process and the subprocesses it starts

@@ -15,6 +15,7 @@ from typing import Iterator
 
 from datatrove.data import Document
 
+from curate.accounting import EMPTY
 from curate.io.formats import charset_from_content_type, decode_html, looks_binary
 from curate.storage import open_file
 
@@ -107,7 +108,7 @@ def bytes_item(payload: bytes, doc_id: str, meta: dict, content_type: str | None
     if mime and not mime.startswith(HTML_TYPES) and not plain:
         return _reject(doc_id, "unsupported_content_type", meta)
     if not payload.strip():
-        return _reject(doc_id, "empty", meta)
+        return _reject(doc_id, EMPTY, meta)
     if looks_binary(payload):
         return _reject(doc_id, "binary_content", meta | {"bytes": len(payload)})
     text, encoding, misdeclared = decode_html(payload, charset_from_content_type(content_type))
@@ -164,7 +165,7 @@ def json_record_item(data, fallback_id: str, rel: str, opts: SourceOptions, posi
     if not isinstance(text, str):
         return _reject(doc_id, "missing_text", meta | {"error": f"no string field {opts.text_key!r}"})
     if not text.strip():
-        return _reject(doc_id, "empty", meta)
+        return _reject(doc_id, EMPTY, meta)
     return Item(doc=Document(text=text, id=doc_id, metadata=meta))
 
 
